@@ -1,0 +1,39 @@
+# DermReview: the two commands are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: run test install lint fetch-model bench clean-var
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[worker,test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate, create the demo users, serve http://127.0.0.1:8000 with a live Celery worker.
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_setup
+	$(PY) -m dermreview.devserver
+
+## make test: the whole suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## Download the real fine-tune into var/models/ (needs internet). Then: DERMREVIEW_MODEL=var/models/unsloth_Qwen3vl_finetune
+fetch-model: install
+	$(PY) -m inference_worker.fetch var/models/unsloth_Qwen3vl_finetune
+
+bench: install
+	$(PY) bench/inference.py
+	$(PY) bench/agreement.py

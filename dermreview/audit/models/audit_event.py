@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_organisation(self, organisation_id: int | None) -> AuditEventQuerySet:
+        return self.filter(organisation_id=organisation_id)
+
+    def for_case(self, case_id: int) -> AuditEventQuerySet:
+        return self.filter(case_id=case_id)
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, append-only.
+
+    Rows are never updated or deleted: on PostgreSQL a trigger refuses both. Each row carries the SHA-256 of
+    its own content and of the previous row (`prev_hash`), so a row altered or removed behind the
+    application's back breaks the chain, which `manage.py audit_verify` reports.
+    """
+
+    sequence = models.BigIntegerField(unique=True, help_text="Position in the hash chain, from 1.")
+    created_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True, help_text="Kept as text: names outlive renames.")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True, help_text="The case this concerns, if any.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sequence"]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} by {self.actor_username or 'system'}"
+
+    def canonical_payload(self) -> dict[str, Any]:
+        """Everything the hash covers, in a form that survives a database round trip."""
+        return {
+            "sequence": self.sequence,
+            "created_at": self.created_at.isoformat(timespec="microseconds"),
+            "actor_id": self.actor_id,
+            "actor_username": self.actor_username,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "organisation_id": self.organisation_id,
+            "case_id": self.case_id,
+            "ip_address": self.ip_address,
+            "details": self.details,
+        }
+
+    def compute_hash(self) -> str:
+        body = json.dumps(self.canonical_payload(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()

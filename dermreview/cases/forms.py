@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+
+from dermreview.cases.models import BodySite, Case, CaseStatus
+
+
+class CaseForm(forms.ModelForm):
+    """Validates input only; `case_create` / `case_update` do the writing."""
+
+    class Meta:
+        model = Case
+        fields = ["patient_ref", "body_site", "lesion_label", "clinical_notes"]
+        widgets = {"clinical_notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class CaseEditForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["body_site", "lesion_label", "clinical_notes"]
+        widgets = {"clinical_notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Patient ref or lesion label", max_length=64)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CaseStatus.choices])
+    body_site = forms.ChoiceField(required=False, choices=[("", "Any site"), *BodySite.choices])

@@ -1,0 +1,68 @@
+"""Creating and editing cases."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from dermreview.accounts.roles import Role, require_role
+from dermreview.audit.services.events import audit_log
+from dermreview.cases.models import Case
+
+EDITABLE_FIELDS = ("body_site", "lesion_label", "clinical_notes")
+
+
+def _choose_blind_first() -> bool:
+    # secrets, not random: which cases are blind must not be predictable from the outside.
+    share = float(settings.DERMREVIEW_BLIND_FIRST_SHARE)
+    return secrets.randbelow(1_000_000) < int(share * 1_000_000)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    user: Any,
+    patient_ref: str,
+    body_site: str,
+    lesion_label: str = "",
+    clinical_notes: str = "",
+    request: Any = None,
+) -> Case:
+    """Open a case in the user's organisation. Clinicians and admins only."""
+    require_role(user, Role.CLINICIAN, Role.ADMIN)
+    case = Case(
+        organisation_id=user.organisation_id,
+        patient_ref=patient_ref,
+        body_site=body_site,
+        lesion_label=lesion_label,
+        clinical_notes=clinical_notes,
+        blind_first=_choose_blind_first(),
+        created_by=user,
+    )
+    case.full_clean()
+    case.save()
+    audit_log(action="case.create", actor=user, obj=case, request=request,
+              details={"body_site": body_site, "blind_first": case.blind_first})
+    return case
+
+
+@transaction.atomic
+def case_update(*, case: Case, user: Any, request: Any = None, **changes: str) -> Case:
+    """Edit the clinical context of a case (not its status, which only the review services move)."""
+    require_role(user, Role.CLINICIAN, Role.ADMIN)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    changed = {name: value for name, value in changes.items() if getattr(case, name) != value}
+    if not changed:
+        return case
+    for name, value in changed.items():
+        setattr(case, name, value)
+    case.full_clean()
+    case.save(update_fields=[*changed, "updated_at"])
+    # The notes themselves may hold clinical detail: the audit names the fields, not their content.
+    audit_log(action="case.update", actor=user, obj=case, request=request, details={"fields": sorted(changed)})
+    return case

@@ -1,0 +1,82 @@
+"""`make run`: the web server and a Celery worker (with beat) in one foreground process group.
+
+Ctrl-C (or SIGTERM) stops both and waits for them. With DERMREVIEW_MODEL unset, drafts come from a tiny
+randomly initialised test model built into var/models/, and a banner says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = Path(os.environ.get("DERMREVIEW_VAR_DIR", ROOT / "var"))
+TINY_MODEL_DIR = VAR / "models" / "tiny-qwen3vl"
+
+BANNER = """
+==========================================================================================
+  DERMREVIEW_MODEL is not set: AI drafts come from a TINY RANDOM TEST MODEL ({path}).
+  They are meaningless. Run `make fetch-model` and set DERMREVIEW_MODEL for real drafts.
+==========================================================================================
+"""
+
+
+def _ensure_model(env: dict[str, str]) -> None:
+    if env.get("DERMREVIEW_MODEL") or env.get("DERMREVIEW_BACKEND") == "openai":
+        return
+    from inference_worker.testing.build_tiny_model import build_tiny_model
+
+    build_tiny_model(TINY_MODEL_DIR)
+    env["DERMREVIEW_MODEL"] = str(TINY_MODEL_DIR)
+    print(BANNER.format(path=TINY_MODEL_DIR), flush=True)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env.setdefault("DJANGO_SETTINGS_MODULE", "dermreview.settings.development")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    _ensure_model(env)
+    host = env.get("DERMREVIEW_HOST", "127.0.0.1:8000")
+    commands = [
+        [sys.executable, "manage.py", "runserver", host, "--noreload"],
+        [sys.executable, "-m", "celery", "-A", "dermreview", "worker", "--beat",
+         "--schedule", str(VAR / "celerybeat-schedule"), "-Q", "default,gpu,scoring",
+         "--pool", "threads", "--concurrency", env.get("DERMREVIEW_WORKER_CONCURRENCY", "2"),
+         "--hostname", "dev@%h", "--loglevel", "INFO"],
+    ]
+    children = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands]
+    print(f"DermReview at http://{host}/ (Ctrl-C stops the web server and the worker)", flush=True)
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for child in children:
+            if child.poll() is not None:
+                print(f"{child.args[2]} exited with {child.returncode}; stopping.", flush=True)
+                code = child.returncode or 1
+                stopping = True
+        time.sleep(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

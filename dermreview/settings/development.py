@@ -1,0 +1,9 @@
+"""`make run`: a laptop, SQLite and the filesystem broker unless the environment says otherwise."""
+
+from __future__ import annotations
+
+from dermreview.settings.env import env_bool
+
+from dermreview.settings.base import *  # noqa: F403
+
+DEBUG = env_bool("DJANGO_DEBUG", True)

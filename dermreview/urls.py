@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from dermreview.core import views as core_views
+
+admin.site.site_header = "DermReview administration"
+admin.site.site_title = "DermReview admin"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("cases/", include("dermreview.cases.urls")),
+    path("review/", include("dermreview.findings.urls")),
+    path("oversight/", include("dermreview.oversight.urls")),
+    path("api/v1/", include("dermreview.api.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,121 @@
+"""Shared fixtures: factories, and the personas of the access tests.
+
+Personas (as healthchecks' alice/bob/charlie): `alice` a clinician who owns the data, `bob` a reviewer in
+the same clinic, `carol` an auditor in the same clinic, `dave` a second reviewer there, and `mallory` an
+outsider with every role, in another clinic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _private_media_root(settings: object, tmp_path: Path) -> Path:
+    """Each test writes photos into its own folder, never into var/media."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root  # type: ignore[attr-defined]
+    return root
+
+
+@pytest.fixture
+def organisation_factory() -> type[factories.OrganisationFactory]:
+    return factories.OrganisationFactory
+
+
+@pytest.fixture
+def user_factory() -> type[factories.UserFactory]:
+    return factories.UserFactory
+
+
+@pytest.fixture
+def case_factory() -> type[factories.CaseFactory]:
+    return factories.CaseFactory
+
+
+@pytest.fixture
+def image_factory() -> type[factories.LesionImageFactory]:
+    return factories.LesionImageFactory
+
+
+@pytest.fixture
+def draft_factory() -> type[factories.DraftFactory]:
+    return factories.DraftFactory
+
+
+@pytest.fixture
+def review_factory() -> type[factories.ReviewFactory]:
+    return factories.ReviewFactory
+
+
+@pytest.fixture
+def blind_finding_factory() -> type[factories.BlindFindingFactory]:
+    return factories.BlindFindingFactory
+
+
+@pytest.fixture
+def agreement_score_factory() -> type[factories.AgreementScoreFactory]:
+    return factories.AgreementScoreFactory
+
+
+@pytest.fixture
+def clinic(db: None) -> factories.OrganisationFactory:
+    return factories.OrganisationFactory(name="Riverside Dermatology", slug="riverside")
+
+
+@pytest.fixture
+def other_clinic(db: None) -> factories.OrganisationFactory:
+    return factories.OrganisationFactory(name="Hilltop Skin Clinic", slug="hilltop")
+
+
+@pytest.fixture
+def alice(clinic):  # noqa: ANN001, ANN201 - the owner: a clinician
+    return factories.UserFactory(username="alice", organisation=clinic, roles=["clinician"])
+
+
+@pytest.fixture
+def bob(clinic):  # noqa: ANN001, ANN201 - a colleague: reviewer in the same clinic
+    return factories.UserFactory(username="bob", organisation=clinic, roles=["reviewer"])
+
+
+@pytest.fixture
+def dave(clinic):  # noqa: ANN001, ANN201 - a second reviewer in the same clinic
+    return factories.UserFactory(username="dave", organisation=clinic, roles=["reviewer"])
+
+
+@pytest.fixture
+def carol(clinic):  # noqa: ANN001, ANN201 - an auditor in the same clinic
+    return factories.UserFactory(username="carol", organisation=clinic, roles=["auditor"])
+
+
+@pytest.fixture
+def mallory(other_clinic):  # noqa: ANN001, ANN201 - an outsider holding every role, in another clinic
+    return factories.UserFactory(
+        username="mallory", organisation=other_clinic, roles=["clinician", "reviewer", "auditor"]
+    )
+
+
+@pytest.fixture
+def alice_case(alice):  # noqa: ANN001, ANN201
+    return factories.CaseFactory(organisation=alice.organisation, created_by=alice)
+
+
+@pytest.fixture
+def alice_image(alice_case):  # noqa: ANN001, ANN201
+    return factories.LesionImageFactory(case=alice_case, uploaded_by=alice_case.created_by)
+
+
+@pytest.fixture
+def client_for(client):  # noqa: ANN001, ANN201
+    """`client_for(user)` returns the test client logged in as that user."""
+
+    def login(user):  # noqa: ANN001, ANN202
+        client.force_login(user)
+        return client
+
+    return login

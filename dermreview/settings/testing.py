@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 # Tests get their own broker folder so that a `make run` worker never sees their messages.
-os.environ.setdefault("DERMREVIEW_BROKER_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test-broker"))
+_var = os.environ.get("DERMREVIEW_VAR_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "var")
+os.environ.setdefault("DERMREVIEW_BROKER_DIR", os.path.join(_var, "test-broker"))
 
 from dermreview.settings.base import *  # noqa: E402,F403
 

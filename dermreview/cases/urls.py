@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.cases.views import case_pages
+from dermreview.cases.views import case_pages, media, uploads
 
 app_name = "cases"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("new/", case_pages.case_new, name="new"),
     path("<int:pk>/", case_pages.case_detail, name="detail"),
     path("<int:pk>/edit/", case_pages.case_edit, name="edit"),
+    path("<int:pk>/images/upload/", uploads.image_upload, name="image_upload"),
+    path("<int:pk>/images/grid/", uploads.image_grid, name="image_grid"),
+    path("media/images/<int:image_pk>/", media.image_file, name="image_file"),
+    path("media/thumbnails/<int:image_pk>/", media.image_thumbnail, name="image_thumbnail"),
 ]

@@ -70,6 +70,6 @@ def demo_environment_ensure(*, credentials_path: Path, password: str | None = No
             user.set_password(password)
         user.save()
         if role is not Role.ADMIN:
-            user.groups.add(Group.objects.get(name=role.value))
+            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
     _write_credentials(credentials_path, password)
     return DemoCredentials(password=password, generated=generated, path=credentials_path)

@@ -1,0 +1,74 @@
+"""Photo uploads and the case page's image grid. Thin: parse, call `images_upload`, answer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from dermreview.accounts.roles import Role, require_role
+from dermreview.cases.access import get_case_for_user
+from dermreview.cases.services.upload import UploadRefused, UploadReport, images_upload
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """The page's script asks for JSON; a plain form post (no JavaScript) gets a redirect."""
+    return (
+        request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        or "application/json" in request.headers.get("Accept", "")
+    )
+
+
+@require_POST
+def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)  # outsiders: 404 before anything else
+    require_role(request.user, Role.CLINICIAN, Role.ADMIN)
+    try:
+        files = request.FILES.getlist("files")
+    except TooManyFilesSent:
+        # Django stops parsing one file above our own cap; say so in our words.
+        return _refused(request, case.pk, UploadRefused(
+            "too_many_files",
+            f"Too many files in one upload; the limit is {settings.DERMREVIEW_UPLOAD_MAX_FILES}. Nothing was stored.",
+        ))
+    try:
+        report = images_upload(
+            case=case, user=request.user, files=files,
+            capture_type=request.POST.get("capture_type", ""), request=request,
+        )
+    except UploadRefused as refused:
+        return _refused(request, case.pk, refused)
+    if wants_json(request):
+        return JsonResponse(report.to_dict(), status=200 if report.any_kept else 400)
+    _add_messages(request, report)
+    return redirect("cases:detail", pk=case.pk)
+
+
+@require_GET
+def image_grid(request: HttpRequest, pk: int) -> HttpResponse:
+    """The grid fragment alone, so the upload script can refresh it without reloading the page."""
+    case = get_case_for_user(request.user, pk)
+    return render(request, "cases/_image_grid.html", {"case": case, "images": list(case.images.all())})
+
+
+def _refused(request: HttpRequest, case_pk: int, refused: UploadRefused) -> HttpResponse:
+    if wants_json(request):
+        status = 409 if refused.code == "case_closed" else 400
+        return JsonResponse({"error": {"code": refused.code, "message": refused.message}, "files": []}, status=status)
+    messages.error(request, refused.message)
+    return redirect("cases:detail", pk=case_pk)
+
+
+def _add_messages(request: HttpRequest, report: UploadReport) -> None:
+    accepted = len(report.accepted)
+    if accepted:
+        noun = "photo" if accepted == 1 else "photos"
+        kept = " They were kept; the files listed below were not stored." if report.rejected else ""
+        messages.success(request, f"{accepted} {noun} added.{kept}")
+    for outcome in report.duplicates:
+        messages.warning(request, outcome.message)
+    for outcome in report.rejected:
+        messages.error(request, f"Not stored: {outcome.message}")

@@ -52,6 +52,10 @@ class Review(FindingFieldsMixin):
     edited_fields = models.JSONField(default=list, blank=True, help_text="Fields whose final text differs from the draft.")
     all_unchanged = models.BooleanField(default=False, help_text="Every field accepted exactly as the AI drafted it.")
     rejection_reason = models.TextField(blank=True)
+    disagreement_fields = models.JSONField(
+        default=list, blank=True,
+        help_text="Round 2 only: the fields whose (normalised) text differs from round 1's finding of this version.",
+    )
     attestation = models.TextField(help_text="The statement the reviewer signed.")
     opened_at = models.DateTimeField(help_text="When the reviewer opened the review page.")
     signed_at = models.DateTimeField(db_index=True)

@@ -7,11 +7,30 @@ outsider with every role, in another clinic.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests import factories
+
+# Real Celery worker processes and the tiny model for the drafting tests (`start_worker`, `drafting_env`, ...).
+pytest_plugins = ["tests.worker_process"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`postgres_only` tests skip on SQLite, saying why; where PostgreSQL is required (.ci/run sets
+    DERMREVIEW_REQUIRE_POSTGRES=1) a run on SQLite is an error, so they can never be skipped silently."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    if os.environ.get("DERMREVIEW_REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError("DERMREVIEW_REQUIRE_POSTGRES=1 but DATABASE_URL is not a postgres:// URL")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (CI does)")
+    for item in items:
+        if item.get_closest_marker("postgres_only"):
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+
+class ReverseProxyClientAddressMiddleware:
+    """Behind nginx, take the client's address from `X-Real-IP` so that audit events and login lockouts
+    see the person, not the proxy.
+
+    Only when DERMREVIEW_BEHIND_PROXY is on: the header is then set (overwritten) by our own nginx, the only
+    way into the web container. Without a proxy a client could forge it, so it is ignored.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DERMREVIEW_BEHIND_PROXY:
+            forwarded = request.META.get("HTTP_X_REAL_IP", "").strip()
+            # Missing or malformed: keep the socket's address rather than trust garbage.
+            with contextlib.suppress(ValueError):
+                request.META["REMOTE_ADDR"] = str(ipaddress.ip_address(forwarded))
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from dermreview.core import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -13,11 +15,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for docker-compose and load balancers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Liveness and database reachability; with `?deep=1` also the Celery broker (readiness).
+
+    503 when a dependency is down, so docker-compose and load balancers stop routing to this instance.
+    The broker is left out of the plain probe: a Redis outage should not make the web container restart.
+    """
+    checks = {"database": health.database_status()}
+    if request.GET.get("deep") in ("1", "true", "yes"):
+        checks["broker"] = health.broker_status()
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
 
 
 @login_not_required

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dermreview.settings.env import env_bool
-
 from dermreview.settings.base import *  # noqa: F403
+from dermreview.settings.env import env_bool
 
 DEBUG = env_bool("DJANGO_DEBUG", True)

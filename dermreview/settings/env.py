@@ -82,14 +82,24 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+# DermReview is tested on these two; django-environ would accept any scheme and defer the error to the first query.
+DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "psql", "sqlite")
+
+
 def env_database(name: str, default: str) -> dict:
     raw = _raw(name) or default
+    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+    if scheme not in DATABASE_SCHEMES:
+        raise ImproperlyConfigured(
+            f"{name} must be a postgres:// or sqlite:// URL, got scheme {scheme or '(none)'!r}"
+        )
     try:
         config = environ.Env.db_url_config(raw)
     except Exception as exc:  # django-environ raises several types for bad URLs
-        raise ImproperlyConfigured(f"{name} is not a valid database URL ({raw!r}): {exc}") from None
-    if not config.get("ENGINE"):
-        raise ImproperlyConfigured(f"{name} has an unsupported scheme: {raw!r}")
+        # The URL may hold a password: name the problem, not the value.
+        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
+    if not config.get("ENGINE") or not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} names no database (expected scheme://user@host:port/name)")
     return config
 
 

@@ -1,0 +1,322 @@
+"""The rows of a findings export, read in constant memory.
+
+One *finding* is a case's current, final version: the last standing sign-off of the latest version (round 2 for a
+dual review), with every sign-off of that version as its reviewers. Only cases whose status is `final` count, so a
+first sign-off still waiting for its second reviewer is not exported as a finding, and voided (amended) sign-offs
+never are. On request, auditors also get every *ready AI draft* of the organisation, as separate records that say
+`kind: ai_draft, reviewed: false` and carry no human-confirmed fields.
+
+Rows come from `values_list(...).iterator(chunk_size=CHUNK)` (a server-side cursor on PostgreSQL), and for each
+chunk two more queries fetch the chunk's reviewers and photos. Memory therefore depends on CHUNK, never on how many
+findings the organisation has.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, TextField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.urls import reverse
+
+from dermreview.api.serializers.common import AI_DRAFT_LABEL, HUMAN_FINAL_LABEL
+from dermreview.cases.models import CaseStatus, LesionImage
+from dermreview.findings.models import FINDING_FIELDS, Draft, DraftStatus, Review
+
+CHUNK = 2000
+# Writers hand the response a block once it holds this much text: few, large writes, and a bounded buffer.
+FLUSH_CHARS = 256 * 1024
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ExportScope:
+    """Which findings an export covers. `organisation_id` comes from the caller, never from the request."""
+
+    organisation_id: int | None
+    since: datetime | None = None
+    include_drafts: bool = False
+
+
+@dataclass(frozen=True)
+class UrlBuilder:
+    """Absolute URLs of the photo routes without calling reverse() for every row (it is slow in a hot loop)."""
+
+    base: str  # scheme://host, no trailing slash
+
+    def __post_init__(self) -> None:
+        templates = {
+            "file": reverse("cases:image_file", args=[987654321]),
+            "api_file": reverse("api-image-file", args=[987654321]),
+        }
+        object.__setattr__(self, "_templates", templates)
+
+    def url(self, kind: str, image_id: int) -> str:
+        return self.base + self._templates[kind].replace("987654321", str(image_id))  # type: ignore[attr-defined]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+# --- querysets -----------------------------------------------------------------------------------------------
+
+
+def final_findings(scope: ExportScope) -> QuerySet[Review]:
+    """The last standing sign-off of each final case of the organisation (one row per finding)."""
+    later_round = Review.objects.filter(
+        case_id=OuterRef("case_id"), version=OuterRef("version"), round__gt=OuterRef("round"),
+        voided_at__isnull=True,
+    )
+    queryset = Review.objects.filter(
+        case__organisation_id=scope.organisation_id, case__status=CaseStatus.FINAL, voided_at__isnull=True,
+    ).filter(~Exists(later_round))
+    if scope.since is not None:
+        queryset = queryset.filter(signed_at__gte=scope.since)
+    return queryset
+
+
+def exported_drafts(scope: ExportScope) -> QuerySet[Draft]:
+    if not scope.include_drafts:
+        return Draft.objects.none()
+    queryset = Draft.objects.filter(image__case__organisation_id=scope.organisation_id, status=DraftStatus.READY)
+    if scope.since is not None:
+        queryset = queryset.filter(created_at__gte=scope.since)
+    return queryset
+
+
+# The finding's row carries everything but its photos: the sign-off itself, its reviewer, its case, the AI draft as
+# the reviewer saw it (keys of `draft_snapshot`, extracted by the database) and, for a dual review, the first round's
+# sign-off (a join: a version has at most two rounds).
+_AI_KEYS = ("image_id", "model_id", "model_revision", "prompt_version")
+_FIRST_ROUND = ("id", "reviewer_id", "reviewer__username", "outcome", "signed_at")
+# The field-name lists (JSON arrays) come as their JSON text: with no column left that needs a Python-side
+# converter, Django hands PostgreSQL's rows over untouched, and `field_names` decodes only non-empty lists.
+_JSON_LISTS = {"edited_text": "edited_fields", "disagreement_text": "disagreement_fields",
+               "first_edited_text": "first_round__edited_fields"}
+_FINDING_COLUMNS = (
+    "id", "case_id", "version", "round", "signed_at", "outcome", "edited_text", "all_unchanged",
+    "disagreement_text", "rejection_reason", "amendment_reason", "supersedes_id", "draft_id",
+    "reviewer_id", "reviewer__username", "case__patient_ref", "case__body_site", "case__lesion_label",
+    "case__status", *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS), *(f"ai_{name}" for name in FINDING_FIELDS),
+    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text",
+)
+_DRAFT_COLUMNS = (
+    "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "backend", "created_at",
+    "finished_at", "image__case__patient_ref", "image__case__body_site", "image__case__lesion_label",
+    "image__case__status", "image__content_type", "image__capture_type", "image__width", "image__height",
+    "image__created_at", *FINDING_FIELDS,
+)
+
+
+def finding_row_query(scope: ExportScope) -> QuerySet[Review]:
+    """The rows of `final_findings`, oldest signature first (the order incremental `since=` exports rely on)."""
+    # The earlier round of the same version (only a round-2 row has one), as a LEFT JOIN rather than a query.
+    first_round = FilteredRelation("case__reviews", condition=Q(
+        case__reviews__round__lt=F("round"), case__reviews__version=F("version"),
+        case__reviews__voided_at__isnull=True,
+    ))
+    snapshot = {f"ai_{key}": KT(f"draft_snapshot__{key}") for key in _AI_KEYS}
+    snapshot |= {f"ai_{name}": KT(f"draft_snapshot__fields__{name}") for name in FINDING_FIELDS}
+    lists = {alias: Cast(source, TextField()) for alias, source in _JSON_LISTS.items()}
+    return (
+        final_findings(scope).annotate(first_round=first_round, **snapshot).annotate(**lists)
+        .order_by("signed_at", "id").values_list(*_FINDING_COLUMNS)
+    )
+
+
+def field_names(json_text: str | None) -> list[str]:
+    """A stored list of finding-field names, from its JSON text (`["color", "summary"]`)."""
+    if not json_text or json_text == "[]":
+        return []
+    if "\\" in json_text:
+        return json.loads(json_text)
+    # Plain identifiers, no escapes: split the text instead of running the JSON decoder on every row.
+    return [name.strip(' "') for name in json_text[1:-1].split(",")]
+
+
+def finding_rows(scope: ExportScope) -> Iterator[tuple[Any, ...]]:
+    return finding_row_query(scope).iterator(chunk_size=CHUNK)
+
+
+# --- records -------------------------------------------------------------------------------------------------
+
+
+def _image_entry(urls: UrlBuilder, image_id: int, content_type: str, capture_type: str, width: int, height: int,
+                 created_at: datetime | None) -> dict[str, Any]:
+    return {
+        "id": image_id, "content_type": content_type, "capture_type": capture_type, "width": width,
+        "height": height, "created_at": _iso(created_at),
+        "url": urls.url("api_file", image_id), "browser_url": urls.url("file", image_id),
+    }
+
+
+def finding_row_batches(
+    scope: ExportScope, urls: UrlBuilder, *, photo_details: bool = True,
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, list[dict[str, Any]]]]]:
+    """The finding rows in chunks of CHUNK, each with the photos of its cases (one query per chunk).
+
+    Without `photo_details` a photo is only its id and URL (all the CSV shows).
+    """
+    case_at = _FINDING_COLUMNS.index("case_id")
+    for batch in _batched(finding_rows(scope), CHUNK):
+        images: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        photos = LesionImage.objects.filter(case_id__in=[row[case_at] for row in batch]).order_by("case_id", "id")
+        if photo_details:
+            for case_id, image_id, content_type, capture_type, width, height, created_at in photos.values_list(
+                "case_id", "id", "content_type", "capture_type", "width", "height", "created_at",
+            ):
+                images[case_id].append(
+                    _image_entry(urls, image_id, content_type, capture_type, width, height, created_at))
+        else:
+            for case_id, image_id in photos.values_list("case_id", "id"):
+                images[case_id].append({"id": image_id, "url": urls.url("api_file", image_id)})
+        yield batch, images
+
+
+def finding_records(scope: ExportScope, urls: UrlBuilder) -> Iterator[Record]:
+    """One record per final finding: what the AI drafted, who confirmed what, and when."""
+    for batch, images in finding_row_batches(scope, urls):
+        for row in batch:
+            yield _finding_record(row, images)
+
+
+_FIELD_COUNT = len(FINDING_FIELDS)
+_AI_AT = 19 + _FIELD_COUNT
+
+
+def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+    """A finding row as (sign-off and case [19 values], final fields, AI image id/model/revision/prompt,
+    AI fields, first-round sign-off [6 values])."""
+    return (row[:19], row[19:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT], row[-6:])
+
+
+def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]]) -> Record:
+    head, values, ai_meta, ai_values, first = split_finding_row(row)
+    (review_id, case_id, version, round_no, signed_at, outcome, edited_fields, all_unchanged, disagreement_fields,
+     rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
+     lesion_label, case_status) = head
+    ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
+    first_id, first_reviewer_id, first_username, first_outcome, first_signed_at, first_edited = first
+    ai_draft = None
+    if has_ai_draft(draft_id, ai_model_id):
+        ai_draft = {
+            "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
+            "draft_id": draft_id, "image_id": _json_int(ai_image_id),
+            "model_id": ai_model_id or "", "model_revision": ai_model_revision or "",
+            "prompt_version": ai_prompt_version or "",
+            "fields": {name: value or "" for name, value in zip(FINDING_FIELDS, ai_values, strict=True)},
+        }
+    reviewers = [{"review_id": review_id, "round": round_no, "id": reviewer_id, "username": username,
+                  "outcome": outcome, "edited_fields": field_names(edited_fields), "signed_at": _iso(signed_at)}]
+    if first_id is not None:
+        reviewers.insert(0, {"review_id": first_id, "round": 1, "id": first_reviewer_id, "username": first_username,
+                             "outcome": first_outcome, "edited_fields": field_names(first_edited),
+                             "signed_at": _iso(first_signed_at)})
+    return {
+        "kind": "signed_finding",
+        "reviewed": True,
+        "label": HUMAN_FINAL_LABEL,
+        "finding_id": f"case-{case_id}-v{version}",
+        "review_id": review_id,
+        "case": {"id": case_id, "patient_ref": patient_ref, "body_site": body_site, "lesion_label": lesion_label,
+                 "status": case_status},
+        "version": version,
+        "signed_at": _iso(signed_at),
+        "fields": dict(zip(FINDING_FIELDS, values, strict=True)),
+        "outcome": outcome,
+        "edited_fields": field_names(edited_fields),
+        "all_unchanged": all_unchanged,
+        "disagreement_fields": field_names(disagreement_fields),
+        "rejection_reason": rejection_reason,
+        "amendment_reason": amendment_reason,
+        "supersedes_review_id": supersedes_id,
+        "reviewers": reviewers,
+        "ai_draft": ai_draft,
+        "images": images.get(case_id, []),
+    }
+
+
+def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = False) -> Iterator[Record]:
+    """One record per ready AI draft: unreviewed, never a finding (`fields` is null; the text is in `ai_draft`).
+
+    `by_image` orders the drafts by photo (so a writer can tell a photo it has just written from a new one without
+    remembering every photo), and each record says whether its photo belongs to an exported finding.
+    """
+    columns = (*_DRAFT_COLUMNS, "in_finding") if by_image else _DRAFT_COLUMNS
+    index = {name: i for i, name in enumerate(columns)}
+    drafts = exported_drafts(scope).order_by("created_at", "id")
+    if by_image:
+        covered = final_findings(scope).filter(case_id=OuterRef("image__case_id"))
+        drafts = drafts.annotate(in_finding=Exists(covered)).order_by("image_id", "id")
+    rows = drafts.values_list(*columns)
+    for row in rows.iterator(chunk_size=CHUNK):
+        image_id = row[index["image_id"]]
+        record: Record = {
+            "kind": "ai_draft",
+            "reviewed": False,
+            "label": AI_DRAFT_LABEL,
+            "finding_id": f"draft-{row[index['id']]}",
+            "review_id": None,
+            "case": {
+                "id": row[index["image__case_id"]], "patient_ref": row[index["image__case__patient_ref"]],
+                "body_site": row[index["image__case__body_site"]],
+                "lesion_label": row[index["image__case__lesion_label"]], "status": row[index["image__case__status"]],
+            },
+            "version": None,
+            "signed_at": None,
+            "fields": None,
+            "outcome": "",
+            "edited_fields": [],
+            "all_unchanged": False,
+            "disagreement_fields": [],
+            "rejection_reason": "",
+            "amendment_reason": "",
+            "supersedes_review_id": None,
+            "reviewers": [],
+            "ai_draft": {
+                "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
+                "draft_id": row[index["id"]], "image_id": image_id,
+                "model_id": row[index["model_id"]], "model_revision": row[index["model_revision"]],
+                "prompt_version": row[index["prompt_version"]],
+                "fields": {name: row[index[name]] for name in FINDING_FIELDS},
+                "created_at": _iso(row[index["created_at"]]), "finished_at": _iso(row[index["finished_at"]]),
+            },
+            "images": [_image_entry(
+                urls, image_id, row[index["image__content_type"]], row[index["image__capture_type"]],
+                row[index["image__width"]], row[index["image__height"]], row[index["image__created_at"]],
+            )],
+        }
+        if by_image:
+            record["image_in_exported_finding"] = row[index["in_finding"]]
+        yield record
+
+
+def _json_int(text: str | None) -> int | None:
+    # A JSON null extracted as text is SQL NULL on PostgreSQL but the string "null" on SQLite.
+    return int(text) if text not in (None, "", "null") else None
+
+
+def has_ai_draft(draft_id: int | None, ai_model_id: str | None) -> bool:
+    """A sign-off made from an AI draft (the draft row, or at least its snapshot, is there)."""
+    return draft_id is not None or ai_model_id is not None
+
+
+def export_records(scope: ExportScope, urls: UrlBuilder) -> Iterator[Record]:
+    """Final findings first, then (auditors, on request) the AI drafts."""
+    yield from finding_records(scope, urls)
+    yield from draft_records(scope, urls)

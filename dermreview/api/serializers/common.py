@@ -1,0 +1,44 @@
+"""Shapes shared by every resource: the error body and the labels that say who wrote a text."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dermreview.findings.models import FINDING_FIELDS
+
+# Choice sets of the `kind` discriminator, named for the OpenAPI document (SPECTACULAR ENUM_NAME_OVERRIDES).
+KIND_AI_DRAFT = ["ai_draft"]
+KIND_SIGNED_FINDING = ["signed_finding"]
+KIND_BLIND_FINDING = ["blind_finding"]
+KIND_EXPORT_RECORD = ["signed_finding", "ai_draft"]
+
+AI_DRAFT_LABEL = "Unreviewed AI draft: not a diagnosis until a reviewer signs a finding."
+HUMAN_FINAL_LABEL = "Reviewer-confirmed finding."
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every API error: a stable machine-readable `error` code, a sentence, and per-field messages."""
+
+    error = serializers.CharField(help_text="e.g. invalid, not_authenticated, permission_denied, not_found, "
+                                            "conflict, payload_too_large, throttled, locked_out.")
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                   help_text="Messages per input field (nested names dotted: `fields.summary`).")
+    current_lock_version = serializers.IntegerField(
+        required=False, allow_null=True, help_text="409 conflicts only: the case's lock version now.")
+    report = serializers.DictField(
+        required=False, help_text="Uploads only: the per-file report when no file was stored (see UploadReport).")
+
+
+class FindingFieldsSerializer(serializers.Serializer):
+    """The six fields of a finding (AI draft, blind-first finding or signed review alike)."""
+
+    lesion_type = serializers.CharField(max_length=200, allow_blank=True)
+    color = serializers.CharField(max_length=200, allow_blank=True)
+    symmetry = serializers.CharField(max_length=200, allow_blank=True)
+    borders = serializers.CharField(max_length=200, allow_blank=True)
+    texture = serializers.CharField(max_length=200, allow_blank=True)
+    summary = serializers.CharField(max_length=4000, allow_blank=True)
+
+
+assert tuple(FindingFieldsSerializer._declared_fields) == FINDING_FIELDS  # the serializer follows the model

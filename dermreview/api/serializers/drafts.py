@@ -1,0 +1,54 @@
+"""An image's AI draft, always labelled as an unreviewed AI draft."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dermreview.api.serializers.common import KIND_AI_DRAFT, FindingFieldsSerializer
+from dermreview.findings.models import DraftStatus
+
+DRAFT_API_STATUSES = [*DraftStatus.values, "none"]
+
+
+class DraftTimingsSerializer(serializers.Serializer):
+    queued_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    queue_wait_ms = serializers.FloatField(allow_null=True)
+    preprocess_ms = serializers.FloatField(allow_null=True)
+    generate_ms = serializers.FloatField(allow_null=True)
+    batch_size = serializers.IntegerField(allow_null=True)
+    prompt_tokens = serializers.IntegerField(allow_null=True)
+    output_tokens = serializers.IntegerField(allow_null=True)
+    attempts = serializers.IntegerField()
+
+
+class DraftSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KIND_AI_DRAFT, help_text="Always `ai_draft`: this is not a finding.")
+    reviewed = serializers.BooleanField(help_text="Always false: no human has confirmed this text.")
+    label = serializers.CharField()
+    image_id = serializers.IntegerField()
+    case_id = serializers.IntegerField()
+    draft_id = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=DRAFT_API_STATUSES,
+                                     help_text="Processing status; `none` when no draft was requested.")
+    status_label = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+    pending = serializers.BooleanField(help_text="Still queued or running: poll again.")
+    queue_position = serializers.IntegerField(allow_null=True)
+    paused = serializers.BooleanField(help_text="AI drafting is switched off (kill switch).")
+    fields_shown = serializers.BooleanField()
+    withheld_reason = serializers.ChoiceField(
+        choices=["", "blind_entry_required", "role"],
+        help_text="Why `fields` is null for a ready draft: `blind_entry_required` (blind-first case: record your "
+                  "own finding with POST cases/{id}/blind-finding/ first) or `role` (clinicians never see drafts).",
+    )
+    fields = FindingFieldsSerializer(allow_null=True)
+    raw_output = serializers.CharField(allow_null=True, help_text="The model's reply, for failed drafts.")
+    failure_kind = serializers.CharField(allow_blank=True)
+    model_id = serializers.CharField(allow_null=True)
+    model_revision = serializers.CharField(allow_null=True)
+    prompt_version = serializers.CharField(allow_null=True)
+    backend = serializers.CharField(allow_null=True)
+    is_test_model = serializers.BooleanField(help_text="Drafted by the tiny random test model: meaningless text.")
+    timings = DraftTimingsSerializer(allow_null=True)

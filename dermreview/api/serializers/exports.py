@@ -1,0 +1,98 @@
+"""Export parameters and the JSON export's shape (for the OpenAPI document)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dermreview.api.serializers.common import KIND_AI_DRAFT, KIND_EXPORT_RECORD, FindingFieldsSerializer
+
+
+class ExportParamsSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=["json", "csv", "fhir"], default="json",
+                                     help_text="json, csv, or fhir (a FHIR R4 Bundle of type collection).")
+    since = serializers.DateTimeField(required=False, help_text="Only findings signed at or after this time "
+                                                                "(ISO 8601); drafts created at or after it.")
+    status = serializers.ChoiceField(choices=["final"], default="final",
+                                     help_text="Only final (fully signed) findings are exported as findings.")
+    include_drafts = serializers.BooleanField(
+        default=False, help_text="Auditors and admins: add every ready AI draft, marked `kind: ai_draft`, "
+                                 "`reviewed: false` (FHIR: `preliminary`, tagged unreviewed-ai-draft).")
+
+
+class ExportReviewerSerializer(serializers.Serializer):
+    review_id = serializers.IntegerField()
+    round = serializers.IntegerField()
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    outcome = serializers.CharField()
+    edited_fields = serializers.ListField(child=serializers.CharField())
+    signed_at = serializers.DateTimeField()
+
+
+class ExportImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    content_type = serializers.CharField()
+    capture_type = serializers.CharField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    created_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.URLField(help_text="The photo through the protected media view (token or session).")
+    browser_url = serializers.URLField(help_text="The protected media route for a browser session.")
+
+
+class ExportAiDraftSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KIND_AI_DRAFT)
+    reviewed = serializers.BooleanField()
+    label = serializers.CharField()
+    draft_id = serializers.IntegerField(allow_null=True)
+    image_id = serializers.IntegerField(allow_null=True)
+    model_id = serializers.CharField(allow_blank=True)
+    model_revision = serializers.CharField(allow_blank=True)
+    prompt_version = serializers.CharField(allow_blank=True)
+    fields = FindingFieldsSerializer()
+
+
+class ExportCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient_ref = serializers.CharField(help_text="Pseudonymous reference; no patient names are exported.")
+    body_site = serializers.CharField()
+    lesion_label = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+
+
+class ExportRecordSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KIND_EXPORT_RECORD)
+    reviewed = serializers.BooleanField()
+    label = serializers.CharField()
+    finding_id = serializers.CharField()
+    review_id = serializers.IntegerField(allow_null=True)
+    case = ExportCaseSerializer()
+    version = serializers.IntegerField(allow_null=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+    fields = FindingFieldsSerializer(allow_null=True, help_text="Reviewer-confirmed text; null for AI drafts.")
+    outcome = serializers.CharField(allow_blank=True)
+    edited_fields = serializers.ListField(child=serializers.CharField())
+    all_unchanged = serializers.BooleanField()
+    disagreement_fields = serializers.ListField(child=serializers.CharField())
+    rejection_reason = serializers.CharField(allow_blank=True)
+    amendment_reason = serializers.CharField(allow_blank=True)
+    supersedes_review_id = serializers.IntegerField(allow_null=True)
+    reviewers = ExportReviewerSerializer(many=True)
+    ai_draft = ExportAiDraftSerializer(allow_null=True)
+    images = ExportImageSerializer(many=True)
+
+
+class ExportMetaSerializer(serializers.Serializer):
+    export_id = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    organisation = serializers.CharField(allow_null=True)
+    exported_by = serializers.CharField()
+    since = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    include_drafts = serializers.BooleanField()
+    note = serializers.CharField()
+
+
+class ExportJsonSerializer(serializers.Serializer):
+    export = ExportMetaSerializer()
+    findings = ExportRecordSerializer(many=True)

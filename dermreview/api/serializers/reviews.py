@@ -1,0 +1,148 @@
+"""Signed findings (reviews) and the review commands' own inputs: blind finding, sign-off, amendment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from dermreview.api.serializers.common import (
+    AI_DRAFT_LABEL,
+    HUMAN_FINAL_LABEL,
+    KIND_AI_DRAFT,
+    KIND_BLIND_FINDING,
+    KIND_SIGNED_FINDING,
+    FindingFieldsSerializer,
+)
+from dermreview.findings.models import FINDING_FIELDS, BlindFinding, Review
+
+
+class DraftSnapshotSerializer(serializers.Serializer):
+    """What the AI drafted, as it was shown to the reviewer when they signed."""
+
+    kind = serializers.ChoiceField(choices=KIND_AI_DRAFT)
+    reviewed = serializers.BooleanField(help_text="Always false: this is the AI's unreviewed text.")
+    label = serializers.CharField()
+    draft_id = serializers.IntegerField(allow_null=True)
+    image_id = serializers.IntegerField(allow_null=True)
+    model_id = serializers.CharField(allow_blank=True)
+    model_revision = serializers.CharField(allow_blank=True)
+    prompt_version = serializers.CharField(allow_blank=True)
+    fields = FindingFieldsSerializer()
+
+
+def draft_snapshot_payload(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    if not snapshot:
+        return None
+    return {
+        "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
+        "draft_id": snapshot.get("draft_id"), "image_id": snapshot.get("image_id"),
+        "model_id": snapshot.get("model_id", ""), "model_revision": snapshot.get("model_revision", ""),
+        "prompt_version": snapshot.get("prompt_version", ""),
+        "fields": {name: (snapshot.get("fields") or {}).get(name, "") for name in FINDING_FIELDS},
+    }
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    reviewed = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()
+    case_id = serializers.IntegerField(read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewer_id = serializers.IntegerField(read_only=True)
+    # Not `get_fields`: that name is the Serializer's own hook for building its fields.
+    fields = serializers.SerializerMethodField(method_name="get_finding_fields",
+                                               help_text="The reviewer-confirmed six fields.")
+    ai_draft = serializers.SerializerMethodField()
+    is_void = serializers.BooleanField(read_only=True, help_text="Superseded by an amendment (kept for the record).")
+    voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    draft_id = serializers.IntegerField(read_only=True, allow_null=True)
+    blind_finding_id = serializers.IntegerField(read_only=True, allow_null=True)
+    supersedes_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Review
+        fields = [
+            "id", "kind", "reviewed", "label", "case_id", "version", "round", "reviewer", "reviewer_id",
+            "outcome", "fields", "edited_fields", "all_unchanged", "disagreement_fields", "rejection_reason",
+            "ai_draft", "draft_id", "blind_finding_id", "attestation", "opened_at", "signed_at", "time_on_task_ms",
+            "supersedes_id", "amendment_reason", "is_void", "voided_at", "voided_by",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=KIND_SIGNED_FINDING))
+    def get_kind(self, review: Review) -> str:
+        return "signed_finding"
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_reviewed(self, review: Review) -> bool:
+        return True
+
+    @extend_schema_field(serializers.CharField())
+    def get_label(self, review: Review) -> str:
+        return HUMAN_FINAL_LABEL
+
+    @extend_schema_field(FindingFieldsSerializer)
+    def get_finding_fields(self, review: Review) -> dict[str, str]:
+        return review.finding_fields()
+
+    @extend_schema_field(DraftSnapshotSerializer(allow_null=True))
+    def get_ai_draft(self, review: Review) -> dict[str, Any] | None:
+        return draft_snapshot_payload(review.draft_snapshot)
+
+
+class BlindFindingInputSerializer(serializers.Serializer):
+    fields = FindingFieldsSerializer(help_text="Your own six-field finding, recorded before the AI draft is shown.")
+
+
+class BlindFindingSerializer(serializers.ModelSerializer):
+    kind = serializers.SerializerMethodField()
+    case_id = serializers.IntegerField(read_only=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    fields = serializers.SerializerMethodField(method_name="get_finding_fields")
+
+    class Meta:
+        model = BlindFinding
+        fields = ["id", "kind", "case_id", "reviewer", "fields", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=KIND_BLIND_FINDING))
+    def get_kind(self, finding: BlindFinding) -> str:
+        return "blind_finding"
+
+    @extend_schema_field(FindingFieldsSerializer)
+    def get_finding_fields(self, finding: BlindFinding) -> dict[str, str]:
+        return finding.finding_fields()
+
+
+class SignSerializer(serializers.Serializer):
+    """Sign the case's finding (round 1, or round 2 of a high-risk case). The same rules as the review page."""
+
+    fields = FindingFieldsSerializer(help_text="The final six fields. Every field is required.")
+    confirmed_fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(FINDING_FIELDS)), required=False, default=list,
+        help_text="Fields you keep exactly as the AI drafted them: each must be named, deliberately.",
+    )
+    draft_id = serializers.IntegerField(
+        allow_null=True, required=False, default=None,
+        help_text="The AI draft you worked from (GET images/{id}/draft/). Null only when no draft is ready.",
+    )
+    rejection_reason = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=10_000,
+        help_text="Set to reject the draft as unusable; the fields are then your own.",
+    )
+    opened_at = serializers.DateTimeField(help_text="When you opened the case for review (time on task runs from it).")
+    expected_lock_version = serializers.IntegerField(
+        min_value=0, help_text="The case's `lock_version` when you read it; a stale value answers 409.")
+    attestation = serializers.BooleanField(help_text="Must be true: you attest the statement recorded with the review.")
+
+
+class AmendSerializer(serializers.Serializer):
+    """Amend a final finding: a new version supersedes this sign-off (which stays, voided, for the record)."""
+
+    fields = FindingFieldsSerializer()
+    reason = serializers.CharField(max_length=10_000, allow_blank=True, help_text="Why the finding changes. Required.")
+    opened_at = serializers.DateTimeField()
+    expected_lock_version = serializers.IntegerField(min_value=0)
+    attestation = serializers.BooleanField()

@@ -1,0 +1,89 @@
+"""Exporting an organisation's findings: who may, what it covers, and the audit event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from dermreview.accounts.roles import Role, require_role
+from dermreview.api.exports.csv_writer import write_csv
+from dermreview.api.exports.fhir_writer import FhirBundleWriter
+from dermreview.api.exports.json_writer import write_json
+from dermreview.api.exports.records import ExportScope, UrlBuilder, export_records
+from dermreview.audit.services.events import audit_log
+
+ExportFormat = Literal["json", "csv", "fhir"]
+CONTENT_TYPES: dict[str, str] = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "fhir": "application/fhir+json",
+}
+EXTENSIONS = {"json": "json", "csv": "csv", "fhir": "fhir.json"}
+
+
+@dataclass
+class ExportStream:
+    content_type: str
+    filename: str
+    chunks: Iterator[str]
+    export_id: str
+
+
+def findings_export(
+    *,
+    user: Any,
+    export_format: ExportFormat,
+    since: datetime | None = None,
+    include_drafts: bool = False,
+    base_url: str,
+    request: HttpRequest | None = None,
+) -> ExportStream:
+    """Start an export of the user's organisation's final findings (and, for auditors, its AI drafts).
+
+    Anyone in the organisation may export its final findings; `include_drafts` needs the auditor (or admin) role,
+    because a draft list is oversight material, not clinical record. The export is audited when it starts (who,
+    which format, which window); the rows are produced lazily by the returned iterator, in constant memory.
+    `base_url` (scheme://host) makes the photo links absolute.
+    """
+    if include_drafts:
+        require_role(user, Role.AUDITOR, Role.ADMIN)
+    scope = ExportScope(organisation_id=user.organisation_id, since=since, include_drafts=include_drafts)
+    urls = UrlBuilder(base=base_url.rstrip("/"))
+    generated_at = timezone.now()
+    export_id = str(uuid.uuid4())
+    audit_log(
+        action="findings.export", actor=user, request=request,
+        details={"export_id": export_id, "format": export_format, "since": since.isoformat() if since else None,
+                 "status": "final", "include_drafts": include_drafts},
+    )
+    meta = {
+        "export_id": export_id,
+        "generated_at": generated_at.isoformat(),
+        "organisation": getattr(user.organisation, "slug", None),
+        "exported_by": user.username,
+        "since": since.isoformat() if since else None,
+        "status": "final",
+        "include_drafts": include_drafts,
+        "note": "Only reviewer-signed, final findings are findings. Records with kind 'ai_draft' (reviewed: false) "
+                "are unreviewed AI drafts, not diagnoses.",
+    }
+    if export_format == "csv":
+        chunks = write_csv(scope, urls)
+    elif export_format == "json":
+        chunks = write_json(export_records(scope, urls), meta=meta)
+    else:
+        system = f"urn:dermreview:{meta['organisation'] or 'none'}"
+        chunks = FhirBundleWriter(scope=scope, urls=urls, system=system, meta=meta).write()
+    stamp = generated_at.strftime("%Y%m%dT%H%M%SZ")
+    return ExportStream(
+        content_type=CONTENT_TYPES[export_format],
+        filename=f"dermreview-findings-{stamp}.{EXTENSIONS[export_format]}",
+        chunks=chunks,
+        export_id=export_id,
+    )

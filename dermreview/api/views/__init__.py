@@ -1,0 +1,1 @@
+"""API views: thin (parse with a serializer, call a service, serialize the result)."""

@@ -1,0 +1,161 @@
+"""`cases/`: list (filtered, cursor-paginated), create, retrieve, edit clinical context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dermreview.accounts.roles import Role
+from dermreview.api.base import OrganisationScopedViewSet
+from dermreview.api.pagination import NewestFirstCursorPagination
+from dermreview.api.serializers.cases import (
+    CaseCreateSerializer,
+    CaseFilterSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+)
+from dermreview.api.serializers.reviews import (
+    BlindFindingInputSerializer,
+    BlindFindingSerializer,
+    ReviewSerializer,
+    SignSerializer,
+)
+from dermreview.audit.services.events import audit_log
+from dermreview.cases.models import Case, LesionImage
+from dermreview.cases.services.case import case_create, case_update
+from dermreview.findings.models import Draft
+from dermreview.findings.services.blind import blind_finding_record
+from dermreview.findings.services.claim import case_claim, case_release
+from dermreview.findings.services.review import review_sign
+
+CLINICAL_WRITERS = (Role.CLINICIAN, Role.ADMIN)
+REVIEWERS = (Role.REVIEWER, Role.ADMIN)
+
+
+def _image_count() -> Coalesce:
+    # A correlated subquery, not Count() + GROUP BY: the database counts images for the rows of this page only,
+    # instead of aggregating the clinic's whole case history before the LIMIT.
+    per_case = (
+        LesionImage.objects.filter(case_id=OuterRef("pk")).order_by().values("case_id")
+        .annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(per_case, output_field=IntegerField()), 0)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases of your clinic, newest first", parameters=[CaseFilterSerializer]),
+    create=extend_schema(summary="Open a case (clinicians)", request=CaseCreateSerializer,
+                         responses={201: CaseSerializer}),
+    retrieve=extend_schema(summary="One case"),
+    partial_update=extend_schema(summary="Edit a case's clinical context (clinicians)",
+                                 request=CaseUpdateSerializer, responses={200: CaseSerializer}),
+)
+class CaseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationScopedViewSet,
+):
+    queryset = Case.objects.all()
+    serializer_class = CaseSerializer
+    pagination_class = NewestFirstCursorPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    write_roles = {
+        "create": CLINICAL_WRITERS, "partial_update": CLINICAL_WRITERS,
+        "claim": REVIEWERS, "blind_finding": REVIEWERS, "sign": REVIEWERS,
+    }
+    extra_error_statuses = {"claim": (409,), "blind_finding": (409,), "sign": (409,)}
+
+    def narrow(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        return queryset.select_related("created_by", "claimed_by").annotate(image_count=_image_count())
+
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        if self.action != "list":
+            return queryset
+        filters = CaseFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        wanted: dict[str, Any] = filters.validated_data
+        exact = {name: wanted[name] for name in ("status", "body_site", "lesion_label", "patient_ref") if name in wanted}
+        queryset = queryset.filter(**exact)
+        if "created_after" in wanted:
+            queryset = queryset.filter(created_at__gte=wanted["created_after"])
+        if "created_before" in wanted:
+            queryset = queryset.filter(created_at__lt=wanted["created_before"])
+        return queryset
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        # Opening a case is audited in the browser; reading it over the API is the same access to patient data.
+        audit_log(action="case.view", actor=request.user, obj=case, request=request._request,
+                  details={"via": "api"})
+        return Response(self.get_serializer(case).data)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = CaseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = case_create(user=request.user, request=request._request, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        data = CaseUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        case_update(case=case, user=request.user, request=request._request, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    # --- review commands: the same services, and so the same rules, as the review pages ----------------------
+
+    def _fresh(self, case: Case) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(methods=["POST"], summary="Claim the case while you review it (reviewers)", request=None,
+                   responses={200: CaseSerializer},
+                   description="A lock with an expiry (DERMREVIEW_CLAIM_MINUTES); claiming again renews your own. "
+                               "409 `conflict` while another reviewer holds it.")
+    @extend_schema(methods=["DELETE"], summary="Release your claim (reviewers)", request=None,
+                   responses={200: CaseSerializer})
+    @action(detail=True, methods=["post", "delete"], url_path="claim")
+    def claim(self, request: Request, pk: str) -> Response:
+        case = self.get_object()
+        if request.method == "DELETE":
+            case_release(case=case, user=request.user, request=request._request)
+        else:
+            case_claim(case=case, user=request.user, request=request._request)
+        return self._fresh(case)
+
+    @extend_schema(summary="Record your own finding before the AI draft is shown (blind-first cases, reviewers)",
+                   request=BlindFindingInputSerializer, responses={201: BlindFindingSerializer})
+    @action(detail=True, methods=["post"], url_path="blind-finding")
+    def blind_finding(self, request: Request, pk: str) -> Response:
+        case = self.get_object()
+        data = BlindFindingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = blind_finding_record(case=case, reviewer=request.user, fields=data.validated_data["fields"],
+                                       request=request._request)
+        return Response(BlindFindingSerializer(finding).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Sign the case's finding (reviewers)",
+        description="Round 1, or round 2 by a different reviewer when the finding is high-risk. Every field must "
+                    "be edited or named in `confirmed_fields`; blind-first cases need your blind finding first. "
+                    "409 when the case changed since you read it (`current_lock_version` says what it is now).",
+        request=SignSerializer, responses={201: ReviewSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="sign")
+    def sign(self, request: Request, pk: str) -> Response:
+        case = self.get_object()
+        data = SignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        draft_id = values.pop("draft_id")
+        draft = None
+        if draft_id is not None:
+            draft = Draft.objects.visible_to(request.user).select_related("image").filter(pk=draft_id).first()
+            if draft is None:
+                raise exceptions.ValidationError({"draft_id": ["No such AI draft in your organisation."]})
+        review = review_sign(case=case, reviewer=request.user, draft=draft, request=request._request, **values)
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

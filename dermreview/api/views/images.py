@@ -1,0 +1,162 @@
+"""`cases/{case_pk}/images/` (upload, list), `images/{id}/` (one photo, its bytes) and `images/{id}/draft/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from dermreview.accounts.roles import Role
+from dermreview.api.base import OrganisationScopedViewSet
+from dermreview.api.errors import Conflict, error_body
+from dermreview.api.serializers.common import AI_DRAFT_LABEL
+from dermreview.api.serializers.drafts import DraftSerializer
+from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerializer, UploadReportSerializer
+from dermreview.cases.models import LesionImage
+from dermreview.cases.services.upload import UploadRefused, images_upload
+from dermreview.cases.views import media
+from dermreview.findings.models import FINDING_FIELDS
+from dermreview.findings.services.draft_display import ImageDraftView, draft_view_record, image_draft_views
+
+IMAGE_BYTES = {(200, "image/jpeg"): OpenApiTypes.BINARY}
+
+
+def _refusal(refused: UploadRefused) -> exceptions.APIException:
+    """The upload service's whole-request refusals, with the same codes the browser's JSON gives."""
+    if refused.code == "case_closed":
+        return Conflict(refused.message, code=refused.code)
+    field = "capture_type" if refused.code == "invalid_capture_type" else "files"
+    error = exceptions.ValidationError({field: [refused.message]})
+    error.error_code = refused.code  # type: ignore[attr-defined]
+    return error
+
+
+def draft_payload(view: ImageDraftView, *, case_id: int) -> dict[str, Any]:
+    """One image's draft for the API: always `kind: ai_draft, reviewed: false`; fields only where allowed."""
+    draft = view.draft
+    shown = bool(view.fields)
+    withheld = ""
+    if draft is not None and view.status == "ready" and not shown:
+        withheld = "blind_entry_required" if view.hidden_reason == "blind" else "role"
+    return {
+        "kind": "ai_draft",
+        "reviewed": False,
+        "label": AI_DRAFT_LABEL,
+        "image_id": view.image_id,
+        "case_id": case_id,
+        "draft_id": draft.pk if draft else None,
+        "status": view.status,
+        "status_label": str(view.status_label),
+        "detail": view.detail,
+        "pending": view.pending,
+        "queue_position": view.queue_position,
+        "paused": view.paused,
+        "fields_shown": shown,
+        "withheld_reason": withheld,
+        "fields": {name: getattr(draft, name) for name in FINDING_FIELDS} if shown and draft else None,
+        "raw_output": draft.raw_output if view.show_raw_output and draft else None,
+        "failure_kind": draft.failure_kind if draft else "",
+        "model_id": draft.model_id if draft else None,
+        "model_revision": draft.model_revision if draft else None,
+        "prompt_version": draft.prompt_version if draft else None,
+        "backend": draft.backend if draft else None,
+        "is_test_model": view.is_test_model,
+        "timings": None if draft is None else {
+            "queued_at": draft.queued_at, "started_at": draft.started_at, "finished_at": draft.finished_at,
+            "queue_wait_ms": draft.queue_wait_ms, "preprocess_ms": draft.preprocess_ms,
+            "generate_ms": draft.generate_ms, "batch_size": draft.batch_size, "prompt_tokens": draft.prompt_tokens,
+            "output_tokens": draft.output_tokens, "attempts": draft.attempts,
+        },
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The photos of a case"),
+    retrieve=extend_schema(summary="One photo (metadata and links)"),
+)
+class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationScopedViewSet):
+    queryset = LesionImage.objects.all()
+    serializer_class = ImageSerializer
+    write_roles = {"create": (Role.CLINICIAN, Role.ADMIN)}
+    throttle_scopes = {"create": "api_upload"}
+    extra_error_statuses = {"create": (409,)}
+
+    def get_parsers(self) -> list[Any]:
+        # Photos arrive as multipart only; anything else is a 415, not a confusing "no files".
+        if getattr(self.request, "method", None) == "POST":
+            return [MultiPartParser()]
+        return super().get_parsers()
+
+    def narrow(self, queryset: QuerySet[LesionImage]) -> QuerySet[LesionImage]:
+        queryset = queryset.select_related("uploaded_by", "case")
+        if "case_pk" in self.kwargs:
+            queryset = queryset.filter(case=self.get_parent_case())
+        return queryset.order_by("created_at", "pk")
+
+    @extend_schema(
+        summary="Upload one or more photos (clinicians)",
+        description="Multipart form: repeat the `files` part for several photos. Each file is judged on its own, "
+                    "by the same service as the browser: the answer lists every file with `status` and `code`. "
+                    "201 when at least one photo was stored, 200 when all were already in the case, 400 (error "
+                    "`upload_rejected`, with the same `report`) when none could be stored.",
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={201: UploadReportSerializer, 200: UploadReportSerializer},
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_parent_case()
+        try:
+            files = request.FILES.getlist("files")
+        except TooManyFilesSent:
+            raise _refusal(UploadRefused(
+                "too_many_files",
+                f"Too many files in one upload; the limit is {settings.DERMREVIEW_UPLOAD_MAX_FILES}. "
+                "Nothing was stored.",
+            )) from None
+        try:
+            report = images_upload(case=case, user=request.user, files=files,
+                                   capture_type=str(request.data.get("capture_type", "")), request=request._request)
+        except UploadRefused as refused:
+            raise _refusal(refused) from None
+        body = report.to_dict()
+        if not report.any_kept:
+            fields = {f"files.{i}": [o.message] for i, o in enumerate(report.files) if o.status == "rejected"}
+            return Response(
+                {**error_body("upload_rejected", "No photo was stored: every file was rejected.", fields),
+                 "report": body},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        body["images"] = ImageSerializer(report.accepted, many=True, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED if report.accepted else status.HTTP_200_OK)
+
+    @extend_schema(summary="The photo's AI draft: status, and its fields where your role and blind-first allow",
+                   responses={200: DraftSerializer})
+    @action(detail=True, methods=["get"], url_path="draft")
+    def draft(self, request: Request, pk: str) -> Response:
+        image = self.get_object()
+        case = image.case
+        view = image_draft_views(images=[image], case=case, user=request.user)[0]
+        draft_view_record(views=[view], user=request.user, case=case, request=request._request)
+        return Response(DraftSerializer(draft_payload(view, case_id=case.pk)).data)
+
+    @extend_schema(summary="The photo's bytes (the protected media view, for token clients)",
+                   responses=IMAGE_BYTES)
+    @action(detail=True, methods=["get"], url_path="file")
+    def file(self, request: Request, pk: str) -> HttpResponse:
+        # The browser's protected media view does the access check, headers and audit; DRF has authenticated the
+        # caller (token or session) and set `request.user` on the Django request it hands over.
+        return media.image_file(request._request, image_pk=int(pk))
+
+    @extend_schema(summary="The photo's thumbnail bytes", responses=IMAGE_BYTES)
+    @action(detail=True, methods=["get"], url_path="thumbnail")
+    def thumbnail(self, request: Request, pk: str) -> HttpResponse:
+        return media.image_thumbnail(request._request, image_pk=int(pk))

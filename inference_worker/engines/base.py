@@ -1,0 +1,102 @@
+"""What every engine offers, and the helpers that turn a reply into a `DraftResult`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from inference_worker.parse import ParseFailure, parse_reply
+from inference_worker.prompt import PROMPT_VERSION
+from inference_worker.types import BackendName, DraftResult, FailureKind, ImageInput
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """Turns photos into draft findings.
+
+    ``generate`` returns one result per input, in input order, and does not raise for a bad
+    model reply or a failed item: those become results with a ``failure_kind``.
+    """
+
+    backend: BackendName
+    model_id: str
+    model_revision: str
+
+    def generate(self, images: Sequence[ImageInput]) -> list[DraftResult]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DraftOrigin:
+    """The fields of a `DraftResult` that describe where it came from, shared by a batch."""
+
+    backend: BackendName
+    model_id: str
+    model_revision: str
+    batch_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMetrics:
+    """Per-item counters; ``generate_ms`` is the item's share of its batch."""
+
+    preprocess_ms: float = 0.0
+    generate_ms: float = 0.0
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+
+
+def draft_from_reply(
+    key: str,
+    raw_text: str,
+    *,
+    hit_token_limit: bool,
+    origin: DraftOrigin,
+    metrics: ItemMetrics,
+) -> DraftResult:
+    """Parse ``raw_text`` and wrap the outcome, keeping the raw text either way."""
+    outcome = parse_reply(raw_text, hit_token_limit=hit_token_limit)
+    failed = isinstance(outcome, ParseFailure)
+    return DraftResult(
+        key=key,
+        finding=None if failed else outcome,
+        failure_kind=outcome.kind if failed else None,
+        failure_message=outcome.message if failed else "",
+        raw_text=raw_text,
+        backend=origin.backend,
+        model_id=origin.model_id,
+        model_revision=origin.model_revision,
+        prompt_version=PROMPT_VERSION,
+        preprocess_ms=metrics.preprocess_ms,
+        generate_ms=metrics.generate_ms,
+        prompt_tokens=metrics.prompt_tokens,
+        output_tokens=metrics.output_tokens,
+        batch_size=origin.batch_size,
+    )
+
+
+def draft_from_error(
+    key: str,
+    message: str,
+    *,
+    origin: DraftOrigin,
+    metrics: ItemMetrics | None = None,
+) -> DraftResult:
+    """A result for an item the backend could not process at all."""
+    metrics = metrics or ItemMetrics()
+    return DraftResult(
+        key=key,
+        finding=None,
+        failure_kind=FailureKind.ENGINE_ERROR,
+        failure_message=message,
+        raw_text="",
+        backend=origin.backend,
+        model_id=origin.model_id,
+        model_revision=origin.model_revision,
+        prompt_version=PROMPT_VERSION,
+        preprocess_ms=metrics.preprocess_ms,
+        generate_ms=metrics.generate_ms,
+        prompt_tokens=metrics.prompt_tokens,
+        output_tokens=metrics.output_tokens,
+        batch_size=origin.batch_size,
+    )

@@ -1,0 +1,117 @@
+"""The structured finding the model drafts for one lesion photo.
+
+`Finding` is the contract between the model, the parser and the Django side: six required string
+fields, nothing else. The same model yields the JSON schema used for constrained decoding, so the
+grammar the model is held to and the validation applied afterwards cannot drift apart.
+
+Cleaning rules (applied before the length checks, so a value made only of control characters or
+blanks fails ``min_length``):
+
+* every value: Unicode control characters (categories Cc, Cf, Cs, Co, e.g. NUL, ESC, zero-width
+  joiners, BOM) are removed; tabs count as blanks.
+* the five short fields (``lesion_type`` .. ``texture``): all whitespace, newlines included, is
+  collapsed to single spaces and trimmed, because they are shown as one-line table cells.
+* ``summary``: line breaks are kept (``\\r\\n`` and ``\\r`` become ``\\n``, at most one blank
+  line in a row), blanks inside a line are collapsed, the whole text is trimmed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Short fields are table cells ("asymmetric", "irregular, notched"); 120 characters leaves room for
+# a short phrase but stops a runaway generation from filling the review screen.
+SHORT_FIELD_MAX_CHARS = 120
+# The summary is a few sentences of prose; 1200 characters is about 200 words.
+SUMMARY_MAX_CHARS = 1200
+
+FINDING_FIELDS: tuple[str, ...] = (
+    "lesion_type",
+    "color",
+    "symmetry",
+    "borders",
+    "texture",
+    "summary",
+)
+
+_SHORT_FIELDS = FINDING_FIELDS[:-1]
+_BLANKS = re.compile(r"[^\S\n]+")  # whitespace other than newline
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_FIELD_MAX_CHARS)]
+SummaryText = Annotated[str, Field(min_length=1, max_length=SUMMARY_MAX_CHARS)]
+
+
+def _drop_control_characters(text: str, *, keep_newlines: bool) -> str:
+    """Remove invisible and control characters; whitespace controls become plain blanks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    kept: list[str] = []
+    for char in text:
+        if char == "\n":
+            kept.append("\n" if keep_newlines else " ")
+        elif char in "\t\v\f":
+            kept.append(" ")
+        elif unicodedata.category(char) not in _DROPPED_CATEGORIES:
+            kept.append(char)
+    return "".join(kept)
+
+
+def clean_short_text(text: str) -> str:
+    """One-line form of a short field: no control characters, single spaces, trimmed."""
+    return " ".join(_drop_control_characters(text, keep_newlines=False).split())
+
+
+def clean_summary_text(text: str) -> str:
+    """Summary form: paragraphs kept, control characters gone, blanks collapsed, trimmed."""
+    text = _drop_control_characters(text, keep_newlines=True)
+    lines = [_BLANKS.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+class Finding(BaseModel):
+    """A draft description of one skin lesion, to be checked by a human reviewer.
+
+    It is a description of what is visible, not a diagnosis.
+    """
+
+    # strict: a number or a list where text is expected is a model error worth reporting, not
+    # something to coerce into a plausible-looking string.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    lesion_type: ShortText = Field(
+        description="Morphological type of the lesion, e.g. macule, papule, plaque, nodule."
+    )
+    color: ShortText = Field(description="Colour or colours of the lesion.")
+    symmetry: ShortText = Field(description="Symmetry of shape and colour.")
+    borders: ShortText = Field(description="Character of the borders, e.g. well-defined, irregular.")
+    texture: ShortText = Field(description="Surface texture, e.g. smooth, scaly, crusted.")
+    summary: SummaryText = Field(description="Short clinical description of the visible features.")
+
+    @field_validator(*_SHORT_FIELDS, mode="before")
+    @classmethod
+    def _clean_short(cls, value: Any) -> Any:
+        # Non-strings pass through untouched so that strict validation reports the wrong type.
+        return clean_short_text(value) if isinstance(value, str) else value
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _clean_summary(cls, value: Any) -> Any:
+        return clean_summary_text(value) if isinstance(value, str) else value
+
+
+def finding_json_schema() -> dict[str, Any]:
+    """JSON schema of `Finding`, used for constrained decoding and the OpenAI `response_format`.
+
+    Titles are dropped: they carry no constraint and only lengthen the prompt of servers that
+    inline the schema.
+    """
+    schema = Finding.model_json_schema()
+    schema.pop("title", None)
+    for prop in schema["properties"].values():
+        prop.pop("title", None)
+    return schema

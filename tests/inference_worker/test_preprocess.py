@@ -1,0 +1,49 @@
+"""Resizing photos to the visual-token budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from inference_worker.config import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
+from inference_worker.preprocess import fit_size, prepare_image, visual_token_count
+from tests.inference_worker.images import solid_image
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(4000, 3000), (3000, 4000), (640, 480), (300, 900), (1200, 1200), (50, 40), (32, 32), (8000, 100)],
+)
+def test_preprocess_fits_size_within_bounds_in_blocks_of_32(width: int, height: int) -> None:
+    new_w, new_h = fit_size(width, height, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS)
+    assert new_w % 32 == 0 and new_h % 32 == 0
+    assert DEFAULT_MIN_PIXELS <= new_w * new_h <= DEFAULT_MAX_PIXELS
+    # Aspect ratio is kept up to the 32-pixel rounding.
+    assert abs(new_w / new_h - width / height) / (width / height) < 0.35
+
+
+def test_preprocess_twelve_megapixel_photo_costs_at_most_512_tokens() -> None:
+    new_w, new_h = fit_size(4000, 3000, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS)
+    assert 400 < visual_token_count(new_w, new_h) <= 512
+
+
+def test_preprocess_rejects_extreme_aspect_ratio() -> None:
+    with pytest.raises(ValueError, match="aspect ratio"):
+        fit_size(10_000, 20, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS)
+
+
+def test_preprocess_prepare_image_converts_to_rgb_and_leaves_input_alone() -> None:
+    original = solid_image(1000, 700, mode="RGBA")
+    prepared = prepare_image(original, min_pixels=4 * 1024, max_pixels=16 * 1024)
+    assert prepared.mode == "RGB"
+    assert prepared.size == fit_size(1000, 700, min_pixels=4 * 1024, max_pixels=16 * 1024)
+    assert original.size == (1000, 700) and original.mode == "RGBA"
+
+
+def test_preprocess_matches_the_qwen_image_processor_rule() -> None:
+    smart_resize = pytest.importorskip("transformers.models.qwen2_vl.image_processing_qwen2_vl").smart_resize
+    for width, height in [(4000, 3000), (300, 900), (1200, 1200), (37, 1001)]:
+        new_w, new_h = fit_size(width, height, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS)
+        # On an image we have already sized, the processor's own resize must change nothing.
+        assert smart_resize(
+            new_h, new_w, factor=32, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS
+        ) == (new_h, new_w)

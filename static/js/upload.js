@@ -9,6 +9,7 @@
     return;
   }
   const input = document.getElementById("upload-files");
+  const camera = document.getElementById("upload-camera");
   const dropzone = document.getElementById("upload-dropzone");
   const progress = document.getElementById("upload-progress");
   const summary = document.getElementById("upload-summary");
@@ -169,6 +170,13 @@
     upload(input.files);
   });
   input.addEventListener("change", () => showSelected(input.files));
+  // A photo just taken with the camera is uploaded at once: there is nothing else to choose.
+  if (camera) {
+    camera.addEventListener("change", () => {
+      upload(camera.files);
+      camera.value = "";
+    });
+  }
 
   ["dragenter", "dragover"].forEach((name) =>
     dropzone.addEventListener(name, (event) => {

@@ -166,3 +166,20 @@ def test_password_change_requires_the_old_password_and_is_audited(client_for, al
     assert alice.check_password(new)
     assert AuditEvent.objects.filter(action="auth.password_change", actor=alice).count() == 1
     assert client.get("/accounts/password/done/").status_code == 200  # still logged in after the change
+
+
+@pytest.mark.django_db
+def test_password_change_revokes_the_api_token(client_for, alice) -> None:  # noqa: ANN001
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=alice)
+    client = client_for(alice)
+    new = "a much longer new passphrase 7"
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+
+    client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+
+    assert not Token.objects.filter(user=alice).exists()
+    client.logout()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+    assert AuditEvent.objects.filter(action="api.token.revoke", actor=alice).exists()

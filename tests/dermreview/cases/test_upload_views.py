@@ -154,9 +154,14 @@ def test_case_page_shows_upload_form_that_works_without_javascript(client_for, a
 
     form = re.search(r'<form class="upload-form"[^>]*>', page).group(0)
     assert 'method="post"' in form and 'enctype="multipart/form-data"' in form and _url(alice_case) in form
-    file_input = re.search(r'<input type="file"[^>]*>', page).group(0)
-    for attribute in ('name="files"', "multiple", 'accept="image/*"', 'capture="environment"'):
-        assert attribute in file_input
+    gallery, camera = re.findall(r'<input type="file"[^>]*>', page)
+    # Files and gallery: several at once, no `capture` (it would hide the gallery on phones).
+    for attribute in ('name="files"', "multiple", 'accept="image/*"'):
+        assert attribute in gallery
+    assert "capture=" not in gallery
+    # The camera: one photo straight from the rear camera.
+    for attribute in ('name="files"', 'accept="image/*"', 'capture="environment"'):
+        assert attribute in camera
     assert '<select id="upload-capture-type" name="capture_type">' in page and 'value="dermoscopic"' in page
     assert "/static/js/upload.js" in page and "/static/css/cases.css" in page
     assert "<progress" in page and 'id="upload-dropzone"' in page

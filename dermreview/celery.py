@@ -1,13 +1,85 @@
-"""The Celery application shared by the web tier (which only enqueues) and the workers."""
+"""The Celery application shared by the web tier (which only enqueues) and the workers.
+
+Production workers (see docs/deployment or the README):
+
+    # GPU hosts: one solo worker per accelerator. Never prefork: CUDA cannot run in a forked child. Solo runs the
+    # task on the main thread, where DermReview enforces the soft/hard drafting time limits itself.
+    DATABASE_CONN_MAX_AGE=300 celery -A dermreview worker -Q gpu --pool solo --prefetch-multiplier 1 --hostname gpu@%h
+    # Everything else (agreement scoring, the reconciler's messages), any host:
+    celery -A dermreview worker -Q default,scoring --pool threads --concurrency 4 --hostname cpu@%h
+    # Exactly one scheduler for the whole deployment:
+    celery -A dermreview beat --schedule /var/lib/dermreview/celerybeat-schedule
+
+A GPU worker loads the model when it starts (so the first upload does not wait for it), writes its heartbeat row,
+and keeps beating from a background thread.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun, worker_ready, worker_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermreview.settings.development")
 
 app = Celery("dermreview")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger("dermreview.celery")
+
+GPU_QUEUE = "gpu"
+
+
+def _consumes(sender: Any, queue: str) -> bool:
+    try:
+        return queue in sender.app.amqp.queues.consume_from
+    except AttributeError:  # an older Celery without consume_from: assume it does
+        return True
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_database_connections(**kwargs: Any) -> None:
+    """Django's per-request rule, per task: drop connections that failed or outlived DATABASE_CONN_MAX_AGE.
+
+    With the default DATABASE_CONN_MAX_AGE=0 that is every connection, as Celery would do; run GPU workers with
+    DATABASE_CONN_MAX_AGE=300 so that each draft does not pay for a new database connection.
+    """
+    from django.db import close_old_connections
+
+    close_old_connections()
+
+
+@worker_ready.connect
+def _gpu_worker_ready(sender: Any = None, **kwargs: Any) -> None:
+    """A GPU worker: heartbeat now, load the model before the first task, keep beating."""
+    if sender is None or not _consumes(sender, GPU_QUEUE):
+        return
+    from dermreview.findings.services.draft_heartbeat import worker_state
+    from dermreview.findings.services.draft_identity import worker_config
+    from dermreview.findings.services.draft_worker import engine_load
+
+    state = worker_state()
+    state.hostname = sender.hostname
+    # A model that cannot load is logged once and recorded on the heartbeat; tasks then mark drafts failed with
+    # the reason and the reconciler retries them later. The worker itself stays up.
+    engine_load(worker_config())
+    state.start(hostname=sender.hostname)
+
+
+@worker_shutdown.connect
+def _gpu_worker_shutdown(sender: Any = None, **kwargs: Any) -> None:
+    from dermreview.findings.services.draft_heartbeat import worker_state
+
+    state = worker_state()
+    if state.hostname:
+        state.model_loaded = False
+        state.last_error = "worker stopped"
+        try:
+            state.beat()
+        except Exception as exc:  # noqa: BLE001 - shutting down; the database may already be gone
+            logger.warning("could not record the worker's shutdown: %s", exc)

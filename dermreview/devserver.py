@@ -1,6 +1,6 @@
-"""`make run`: the web server and a Celery worker (with beat) in one foreground process group.
+"""`make run`: the web server, the GPU worker and a Celery worker (with beat) in one foreground process group.
 
-Ctrl-C (or SIGTERM) stops both and waits for them. With DERMREVIEW_MODEL unset, drafts come from a tiny
+Ctrl-C (or SIGTERM) stops all three and waits for them. With DERMREVIEW_MODEL unset, drafts come from a tiny
 randomly initialised test model built into var/models/, and a banner says so.
 """
 
@@ -41,15 +41,18 @@ def main() -> int:
     env.setdefault("PYTHONUNBUFFERED", "1")
     _ensure_model(env)
     host = env.get("DERMREVIEW_HOST", "127.0.0.1:8000")
-    commands = [
-        [sys.executable, "manage.py", "runserver", host, "--noreload"],
-        [sys.executable, "-m", "celery", "-A", "dermreview", "worker", "--beat",
-         "--schedule", str(VAR / "celerybeat-schedule"), "-Q", "default,gpu,scoring",
-         "--pool", "threads", "--concurrency", env.get("DERMREVIEW_WORKER_CONCURRENCY", "2"),
-         "--hostname", "dev@%h", "--loglevel", "INFO"],
-    ]
-    children = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands]
-    print(f"DermReview at http://{host}/ (Ctrl-C stops the web server and the worker)", flush=True)
+    celery = [sys.executable, "-m", "celery", "-A", "dermreview", "worker", "--loglevel", "INFO"]
+    # The same split as production (see dermreview/celery.py): the model runs in a solo-pool worker of its own (never
+    # a forked child, and a slow draft never blocks scoring); the other worker runs scoring and beat (reconciler).
+    commands = {
+        "web server": [sys.executable, "manage.py", "runserver", host, "--noreload"],
+        "GPU worker": [*celery, "-Q", "gpu", "--pool", "solo", "--hostname", "gpu@%h"],
+        "worker": [*celery, "--beat", "--schedule", str(VAR / "celerybeat-schedule"), "-Q", "default,scoring",
+                   "--pool", "threads", "--concurrency", env.get("DERMREVIEW_WORKER_CONCURRENCY", "2"),
+                   "--hostname", "dev@%h"],
+    }
+    children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+    print(f"DermReview at http://{host}/ (Ctrl-C stops the web server and the workers)", flush=True)
     stopping = False
 
     def stop(signum: int, frame: object) -> None:
@@ -60,17 +63,17 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
     code = 0
     while not stopping:
-        for child in children:
+        for name, child in children.items():
             if child.poll() is not None:
-                print(f"{child.args[2]} exited with {child.returncode}; stopping.", flush=True)
+                print(f"The {name} exited with {child.returncode}; stopping.", flush=True)
                 code = child.returncode or 1
                 stopping = True
         time.sleep(0.5)
-    for child in children:
+    for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 20
-    for child in children:
+    for child in children.values():
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

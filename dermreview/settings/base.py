@@ -25,6 +25,8 @@ SECRET_KEY = secret_key_from_env_or_file(VAR_DIR)
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# On only when a reverse proxy we run (deploy/nginx.conf) is the sole way in: it sets X-Real-IP.
+DERMREVIEW_BEHIND_PROXY = env_bool("DERMREVIEW_BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -36,6 +38,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "dermreview.core",
     "dermreview.accounts",
@@ -47,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (axes, the audit trail) must see the client's address, not nginx's.
+    "dermreview.core.middleware.ReverseProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,10 +182,32 @@ DERMREVIEW_DRAFTING_ENABLED = env_bool("DERMREVIEW_DRAFTING_ENABLED", True)
 DERMREVIEW_DRAFT_MAX_ATTEMPTS = env_int("DERMREVIEW_DRAFT_MAX_ATTEMPTS", 5, minimum=1)
 DERMREVIEW_DRAFT_SOFT_TIME_LIMIT_S = env_int("DERMREVIEW_DRAFT_SOFT_TIME_LIMIT_S", 300, minimum=5)
 DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S = env_int("DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S", 360, minimum=10)
+# Transient failures (model load, database hiccup) are retried after base * 2**(attempts-1) seconds, capped.
+DERMREVIEW_DRAFT_RETRY_BACKOFF_S = env_int("DERMREVIEW_DRAFT_RETRY_BACKOFF_S", 30, minimum=1)
+DERMREVIEW_DRAFT_RETRY_BACKOFF_MAX_S = env_int("DERMREVIEW_DRAFT_RETRY_BACKOFF_MAX_S", 600, minimum=1)
+# A `running` draft whose claim is older than this is taken to be orphaned (its worker died) and is requeued.
 DERMREVIEW_RECONCILE_AFTER_S = env_int("DERMREVIEW_RECONCILE_AFTER_S", 600, minimum=5)
+# A `queued` draft nobody has claimed after this long gets its task sent again (the message may be lost).
+DERMREVIEW_RECONCILE_QUEUED_AFTER_S = env_int("DERMREVIEW_RECONCILE_QUEUED_AFTER_S", 30, minimum=1)
 DERMREVIEW_RECONCILE_EVERY_S = env_int("DERMREVIEW_RECONCILE_EVERY_S", 60, minimum=1)
+DERMREVIEW_HEARTBEAT_EVERY_S = env_int("DERMREVIEW_HEARTBEAT_EVERY_S", 30, minimum=1)
+# Micro-batching: a worker stops waiting for more drafts (at most DERMREVIEW_BATCH_WAIT_MS in all) as soon as this
+# long passes with no new arrival, so a lone upload is not held back by the full batch wait.
+DERMREVIEW_DRAFT_BATCH_IDLE_MS = env_int("DERMREVIEW_DRAFT_BATCH_IDLE_MS", 10, minimum=0)
 if DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S <= DERMREVIEW_DRAFT_SOFT_TIME_LIMIT_S:
     raise ImproperlyConfigured("DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S must exceed DERMREVIEW_DRAFT_SOFT_TIME_LIMIT_S")
+if DERMREVIEW_RECONCILE_AFTER_S <= DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S:
+    # Otherwise the reconciler would requeue a draft whose healthy worker is still within its time limit.
+    raise ImproperlyConfigured("DERMREVIEW_RECONCILE_AFTER_S must exceed DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S")
+# The inference worker's own settings (DERMREVIEW_MODEL, _BACKEND, _BATCH_SIZE, _BATCH_WAIT_MS, ...), parsed by
+# inference_worker (no torch import) so that the web tier records the same model identity the workers use, and a
+# malformed value stops start-up here rather than in the first task.
+try:
+    from inference_worker import WorkerConfig
+
+    DERMREVIEW_WORKER_CONFIG = WorkerConfig.from_env()
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 # --- Agreement scoring ----------------------------------------------------------------------------
 BERTSCORE_MODEL = env_str("BERTSCORE_MODEL", "all-MiniLM-L6-v2")
@@ -189,17 +216,25 @@ BERTSCORE_NUM_LAYERS = env_int("BERTSCORE_NUM_LAYERS", 6, minimum=1)
 # --- Celery ---------------------------------------------------------------------------------------
 BROKER_DIR = Path(env_str("DERMREVIEW_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-if not CELERY_BROKER_URL.split("://", 1)[0] in {"filesystem", "redis", "rediss", "amqp", "memory"}:
-    raise ImproperlyConfigured(f"CELERY_BROKER_URL has an unsupported scheme: {CELERY_BROKER_URL!r}")
+if CELERY_BROKER_URL.split("://", 1)[0] not in {"filesystem", "redis", "rediss", "amqp", "memory"}:
+    # Name the scheme only: a broker URL may carry a password.
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must be filesystem://, redis://, rediss://, amqp:// or memory://, "
+        f"got scheme {CELERY_BROKER_URL.split('://', 1)[0]!r}"
+    )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Server-less default: real multi-process Celery through a folder, no Redis needed.
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Without this kombu writes its exchange files into ./control of whatever the working directory is.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder (1 s by default): every upload would wait on average half of it for its draft.
+        "polling_interval": env_float("DERMREVIEW_BROKER_POLL_S", 0.02, minimum=0.001),
     }
 else:
     # Redis redelivers an unacknowledged task after visibility_timeout: keep it above the hard limit so a
@@ -220,27 +255,137 @@ CELERY_TASK_ROUTES = {
     "dermreview.findings.tasks.agreement_score": {"queue": "scoring"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection around every task unless this is set; DermReview's
+# task signals (dermreview/celery.py) apply Django's own rule instead (DATABASE_CONN_MAX_AGE, errors), so a worker
+# run with DATABASE_CONN_MAX_AGE=300 keeps its connection instead of reconnecting for each draft.
+CELERY_DB_REUSE_MAX = 1_000_000
+CELERY_BEAT_SCHEDULE = {
+    # The database is the source of truth for drafts; this re-sends whatever the queue lost (see draft_reconcile).
+    "drafts-reconcile": {
+        "task": "dermreview.findings.tasks.drafts_reconcile",
+        "schedule": float(DERMREVIEW_RECONCILE_EVERY_S),
+        "options": {"queue": "default", "expires": float(DERMREVIEW_RECONCILE_EVERY_S)},
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+
+# --- Oversight: automation-bias and drift alarms, live model card ----------------------------------
+from celery.schedules import crontab as _crontab  # noqa: E402
+
+# Rubber-stamping: a reviewer whose last WINDOW sign-offs of AI drafts were accepted unchanged at a rate above
+# RATE, with a median time on task under MEDIAN_S seconds. The window must be full before it can fire.
+DERMREVIEW_ALARM_RUBBER_STAMP_WINDOW = env_int("DERMREVIEW_ALARM_RUBBER_STAMP_WINDOW", 50, minimum=1)
+DERMREVIEW_ALARM_RUBBER_STAMP_RATE = env_float("DERMREVIEW_ALARM_RUBBER_STAMP_RATE", 0.95, minimum=0.0, maximum=1.0)
+DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S = env_float("DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S", 15.0, minimum=0.0)
+# High-risk drafts never edited: a reviewer whose last MIN sign-offs of high-risk drafts (the case is high-risk
+# or the draft names a DERMREVIEW_HIGH_RISK_CLASSES class) were all accepted without a single edit.
+DERMREVIEW_ALARM_HIGH_RISK_MIN = env_int("DERMREVIEW_ALARM_HIGH_RISK_MIN", 10, minimum=1)
+# Drift: per scorer, model version and field, the mean draft-vs-final F1 of the last WINDOW_DAYS falling more than
+# MARGIN below the mean of the model version's first BASELINE_DAYS; each side needs at least MIN_N scores.
+DERMREVIEW_ALARM_DRIFT_MARGIN = env_float("DERMREVIEW_ALARM_DRIFT_MARGIN", 0.05, minimum=0.0, maximum=1.0)
+DERMREVIEW_ALARM_DRIFT_BASELINE_DAYS = env_int("DERMREVIEW_ALARM_DRIFT_BASELINE_DAYS", 30, minimum=1)
+DERMREVIEW_ALARM_DRIFT_WINDOW_DAYS = env_int("DERMREVIEW_ALARM_DRIFT_WINDOW_DAYS", 30, minimum=1)
+DERMREVIEW_ALARM_DRIFT_MIN_N = env_int("DERMREVIEW_ALARM_DRIFT_MIN_N", 20, minimum=2)
+# The daily evaluation and digest email to the organisation's auditors and admins (Celery beat, UTC).
+DERMREVIEW_OVERSIGHT_DAILY_HOUR = env_int("DERMREVIEW_OVERSIGHT_DAILY_HOUR", 6, minimum=0)
+if DERMREVIEW_OVERSIGHT_DAILY_HOUR > 23:
+    raise ImproperlyConfigured("DERMREVIEW_OVERSIGHT_DAILY_HOUR must lie between 0 and 23")
+CELERY_BEAT_SCHEDULE["oversight-daily"] = {
+    "task": "dermreview.oversight.tasks.oversight_daily",
+    "schedule": _crontab(hour=DERMREVIEW_OVERSIGHT_DAILY_HOUR, minute=0),
+    "options": {"queue": "default"},
+}
+# Rendered chart SVGs are cached this long, keyed by the plotted data itself (so never stale); 0 disables.
+DERMREVIEW_OVERSIGHT_CHART_CACHE_S = env_int("DERMREVIEW_OVERSIGHT_CHART_CACHE_S", 300, minimum=0)
+# Where people reach this installation: links in emails (the digest) are built on it.
+DERMREVIEW_SITE_URL = env_str("DERMREVIEW_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Cache ----------------------------------------------------------------------------------------
+# API throttle counters and the token-use audit marks live here. The default is per process; with several
+# gunicorn workers set DERMREVIEW_CACHE_URL=redis://host:6379/1 so they share one count.
+DERMREVIEW_CACHE_URL = env_str("DERMREVIEW_CACHE_URL", "locmem://")
+if DERMREVIEW_CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DERMREVIEW_CACHE_URL}}
+elif DERMREVIEW_CACHE_URL == "locmem://":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"DERMREVIEW_CACHE_URL must be locmem:// or redis://..., got scheme {DERMREVIEW_CACHE_URL.split('://', 1)[0]!r}"
+    )
 
 # --- Email (alarm digests) ------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "dermreview@localhost")
 
 # --- REST API -------------------------------------------------------------------------------------
+_RATE_RE = r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$"
+
+
+def _api_rate(name: str, default: str) -> str:
+    import re
+
+    value = env_str(name, default)
+    if not re.match(_RATE_RE, value):
+        raise ImproperlyConfigured(f"{name} must look like '10/min' (per s, min, hour or day), got {value!r}")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so that an anonymous call gets 401 with `WWW-Authenticate: Token` rather than a bare 403.
+        "dermreview.api.authentication.AuditedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON only: the browsable API would put HTML (and inline script) on API paths; /api/v1/docs/ is the browser.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "dermreview.api.schema.DermReviewAutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["dermreview.api.throttling.ActionScopedThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_token": _api_rate("DERMREVIEW_API_TOKEN_RATE", "10/min"),
+        "api_upload": _api_rate("DERMREVIEW_API_UPLOAD_RATE", "60/min"),
+        "api_export": _api_rate("DERMREVIEW_API_EXPORT_RATE", "30/hour"),
+    },
+    # Throttles key anonymous callers by REMOTE_ADDR, as django-axes does (behind nginx the proxy middleware sets
+    # it from X-Real-IP): trusting X-Forwarded-For would let any client pick its own throttle bucket.
+    "NUM_PROXIES": env_int("DERMREVIEW_API_NUM_PROXIES", 0, minimum=0),
+    "EXCEPTION_HANDLER": "dermreview.api.errors.api_exception_handler",
+    # `?format=` names the export format (json, csv, fhir), not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DermReview API",
-    "DESCRIPTION": "AI dermatology drafts behind mandatory human review. Drafts are not diagnoses.",
+    "DESCRIPTION": (
+        "AI dermatology drafts behind mandatory human review. An AI draft is never a diagnosis: every payload that "
+        "carries one says `\"kind\": \"ai_draft\", \"reviewed\": false`. Only a reviewer's sign-off makes a finding "
+        "final. Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/) or a browser session. "
+        "Errors are always JSON: `{\"error\": code, \"detail\": text, \"fields\": {field: [messages]}}`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes no patient data, but the whole app sits behind login: token or session.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the installed drf-spectacular-sidecar: the docs page works without internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "dermreview.cases.models.case.CaseStatus",
+        "BodySiteEnum": "dermreview.cases.models.case.BodySite",
+        "AiDraftKindEnum": "dermreview.api.serializers.common.KIND_AI_DRAFT",
+        "SignedFindingKindEnum": "dermreview.api.serializers.common.KIND_SIGNED_FINDING",
+        "BlindFindingKindEnum": "dermreview.api.serializers.common.KIND_BLIND_FINDING",
+        "ExportRecordKindEnum": "dermreview.api.serializers.common.KIND_EXPORT_RECORD",
+    },
 }
 
 LANGUAGE_CODE = "en-gb"

@@ -12,7 +12,7 @@ from dermreview.findings.models import Draft, DraftStatus
 from dermreview.findings.services.draft_identity import model_identity
 from tests.factories import SAMPLE_FINDING, DraftFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_case_page_shows_draft_progress_live(page: Any, login: Any, bob: Any, alice_image: Any) -> None:

@@ -238,7 +238,7 @@ def test_time_limits_hard_limit_ends_the_process() -> None:
     assert "hard time limit" in completed.stderr
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the latecomer writes from another thread
+@pytest.mark.django_db(transaction=True)  # the latecomer writes from another thread
 def test_drafts_claim_more_waits_for_a_burst_that_is_still_arriving(alice_case: Any) -> None:
     identity = model_identity()
     first, second = _queued(alice_case, 2)

@@ -21,7 +21,7 @@ from tests.dermreview.cases.upload_helpers import as_upload
 from tests.factories import CaseFactory, UserFactory, jpeg_bytes
 from tests.worker_process import broker_purge, wait_for
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from dermreview.api.serializers.common import KIND_AI_DRAFT, KIND_EXPORT_RECORD, FindingFieldsSerializer
+from dermreview.api.serializers.common import KIND_EXPORT_RECORD, FindingFieldsSerializer
+from dermreview.api.serializers.reviews import DraftSnapshotSerializer
 
 
 class ExportParamsSerializer(serializers.Serializer):
@@ -40,18 +41,6 @@ class ExportImageSerializer(serializers.Serializer):
     browser_url = serializers.URLField(help_text="The protected media route for a browser session.")
 
 
-class ExportAiDraftSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=KIND_AI_DRAFT)
-    reviewed = serializers.BooleanField()
-    label = serializers.CharField()
-    draft_id = serializers.IntegerField(allow_null=True)
-    image_id = serializers.IntegerField(allow_null=True)
-    model_id = serializers.CharField(allow_blank=True)
-    model_revision = serializers.CharField(allow_blank=True)
-    prompt_version = serializers.CharField(allow_blank=True)
-    fields = FindingFieldsSerializer()
-
-
 class ExportCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     patient_ref = serializers.CharField(help_text="Pseudonymous reference; no patient names are exported.")
@@ -78,7 +67,7 @@ class ExportRecordSerializer(serializers.Serializer):
     amendment_reason = serializers.CharField(allow_blank=True)
     supersedes_review_id = serializers.IntegerField(allow_null=True)
     reviewers = ExportReviewerSerializer(many=True)
-    ai_draft = ExportAiDraftSerializer(allow_null=True)
+    ai_draft = DraftSnapshotSerializer(allow_null=True)
     images = ExportImageSerializer(many=True)
 
 

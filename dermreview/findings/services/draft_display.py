@@ -110,14 +110,14 @@ def image_draft_views(*, images: Sequence[LesionImage], case: Case, user: Any) -
     show_fields = may_see_draft_fields(user=user, case=case)
     hidden_reason = "" if show_fields else ("blind" if role_allows else "role")
     views = [_view(image.pk, drafts.get(image.pk), paused=paused, position_by_draft=positions,
-                   show_fields=show_fields) for image in images]
+                   show_fields=show_fields, show_failure_message=role_allows) for image in images]
     for view in views:
         view.hidden_reason = hidden_reason
     return views
 
 
 def _view(image_id: int, draft: Draft | None, *, paused: bool, position_by_draft: dict[int, int],
-          show_fields: bool) -> ImageDraftView:
+          show_fields: bool, show_failure_message: bool = True) -> ImageDraftView:
     if draft is None:
         label, detail, status = ("No AI draft", PAUSED_MESSAGE if paused else "No AI draft was requested.", "none")
         return ImageDraftView(image_id, None, status, label, detail, None, paused, False, False)
@@ -136,8 +136,11 @@ def _view(image_id: int, draft: Draft | None, *, paused: bool, position_by_draft
     elif status == DraftStatus.FAILED:
         retrying = (draft.failure_kind in {str(k) for k in RETRYABLE_FAILURES}
                     and draft.attempts < settings.DERMREVIEW_DRAFT_MAX_ATTEMPTS and not paused)
-        reason = draft.failure_message or _kind_label(draft.failure_kind)
-        detail = f"{_kind_label(draft.failure_kind)}: {reason}" if draft.failure_message else reason
+        # The technical message (it can name server paths or hosts) is for reviewers, auditors and admins;
+        # clinicians get the kind of failure in plain words.
+        message = draft.failure_message if show_failure_message else ""
+        reason = message or _kind_label(draft.failure_kind)
+        detail = f"{_kind_label(draft.failure_kind)}: {reason}" if message else reason
         detail = detail.rstrip() if detail.rstrip().endswith(".") else f"{detail.rstrip()}."
         detail += " Retrying automatically." if retrying else " Enter the finding by hand."
     return ImageDraftView(

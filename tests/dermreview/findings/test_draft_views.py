@@ -47,6 +47,19 @@ def test_case_page_shows_clinician_only_the_status_never_the_draft(
     assert not AuditEvent.objects.filter(action="draft.view").exists()
 
 
+def test_final_case_tells_clinician_the_signed_finding_is_the_result(
+    alice_image: Any, alice: Any, client_for: Any,
+) -> None:
+    _draft(alice_image)
+    case = alice_image.case
+    case.status = "final"
+    case.save(update_fields=["status"])
+    page = client_for(alice).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "A reviewer has signed this case" in page
+    assert "An AI draft is waiting for a reviewer" not in page
+    assert SAMPLE_FINDING["summary"] not in page
+
+
 def test_blind_first_case_hides_the_draft_from_the_reviewer_until_their_own_finding(
     alice_image: Any, bob: Any, client_for: Any,
 ) -> None:
@@ -120,6 +133,16 @@ def test_failed_draft_shows_the_reason_and_reviewer_sees_the_raw_output(
     assert "Model could not be loaded: model directory /models/x does not exist. Retrying automatically." in html
     assert "Retrying automatically." in html
     assert "Unreviewed AI output" in html and "partial reply" in html
+
+
+def test_failed_draft_shows_clinician_the_kind_but_not_server_details(
+    alice_image: Any, alice: Any, client_for: Any,
+) -> None:
+    _draft(alice_image, status=DraftStatus.FAILED, failure_kind=FailureKind.MODEL_LOAD, attempts=1,
+           failure_message="model directory /models/x does not exist", raw_output="partial reply")
+    html = client_for(alice).get(reverse("review:image_draft", args=[alice_image.pk])).content.decode()
+    assert "Model could not be loaded. Retrying automatically." in html
+    assert "/models/x" not in html and "partial reply" not in html
 
 
 def test_fragment_of_a_ready_draft_audits_one_view(alice_image: Any, carol: Any, client_for: Any) -> None:

@@ -19,7 +19,18 @@ def _options(values: list[str], any_label: str) -> list[tuple[str, str]]:
     return [("", any_label), *((v, v) for v in values)]
 
 
-class OversightFilterForm(forms.Form):
+class _DateRangeForm(forms.Form):
+    """A form with `date_from` / `date_to` fields whose order is checked."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+
+class OversightFilterForm(_DateRangeForm):
     """The filters of the model card and charts.
 
     Given `choices` (the dashboard), model and scorer menus list what the organisation's data holds and reject
@@ -66,13 +77,6 @@ class OversightFilterForm(forms.Form):
         except ValueError:
             raise forms.ValidationError("Choose a scorer from the list.") from None
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
-
     def to_filters(self) -> OversightFilters:
         d = self.cleaned_data
         return OversightFilters(
@@ -90,7 +94,7 @@ class AlarmNoteForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(_DateRangeForm):
     actor = forms.CharField(required=False, max_length=150, label="Actor (user name contains)")
     action = forms.CharField(required=False, max_length=64, label="Action (starts with)")
     object_type = forms.CharField(required=False, max_length=64, label="Object type (e.g. cases.case)")
@@ -98,13 +102,6 @@ class AuditFilterForm(forms.Form):
     case = forms.IntegerField(required=False, min_value=1, label="Case #")
     date_from = forms.DateField(required=False, label="From", widget=_DATE)
     date_to = forms.DateField(required=False, label="Until", widget=_DATE)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
-        return data
 
     def to_filters(self) -> AuditFilters:
         d = self.cleaned_data

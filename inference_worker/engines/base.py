@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from inference_worker.parse import ParseFailure, parse_reply
 from inference_worker.prompt import PROMPT_VERSION
+from inference_worker.schema import Finding
 from inference_worker.types import BackendName, DraftResult, FailureKind, ImageInput
 
 
@@ -56,23 +57,9 @@ def draft_from_reply(
 ) -> DraftResult:
     """Parse ``raw_text`` and wrap the outcome, keeping the raw text either way."""
     outcome = parse_reply(raw_text, hit_token_limit=hit_token_limit)
-    failed = isinstance(outcome, ParseFailure)
-    return DraftResult(
-        key=key,
-        finding=None if failed else outcome,
-        failure_kind=outcome.kind if failed else None,
-        failure_message=outcome.message if failed else "",
-        raw_text=raw_text,
-        backend=origin.backend,
-        model_id=origin.model_id,
-        model_revision=origin.model_revision,
-        prompt_version=PROMPT_VERSION,
-        preprocess_ms=metrics.preprocess_ms,
-        generate_ms=metrics.generate_ms,
-        prompt_tokens=metrics.prompt_tokens,
-        output_tokens=metrics.output_tokens,
-        batch_size=origin.batch_size,
-    )
+    if isinstance(outcome, ParseFailure):
+        return _result(key, raw_text, origin, metrics, failure_kind=outcome.kind, failure_message=outcome.message)
+    return _result(key, raw_text, origin, metrics, finding=outcome)
 
 
 def draft_from_error(
@@ -83,13 +70,26 @@ def draft_from_error(
     metrics: ItemMetrics | None = None,
 ) -> DraftResult:
     """A result for an item the backend could not process at all."""
-    metrics = metrics or ItemMetrics()
+    return _result(key, "", origin, metrics or ItemMetrics(), failure_kind=FailureKind.ENGINE_ERROR,
+                   failure_message=message)
+
+
+def _result(
+    key: str,
+    raw_text: str,
+    origin: DraftOrigin,
+    metrics: ItemMetrics,
+    *,
+    finding: Finding | None = None,
+    failure_kind: FailureKind | None = None,
+    failure_message: str = "",
+) -> DraftResult:
     return DraftResult(
         key=key,
-        finding=None,
-        failure_kind=FailureKind.ENGINE_ERROR,
-        failure_message=message,
-        raw_text="",
+        finding=finding,
+        failure_kind=failure_kind,
+        failure_message=failure_message,
+        raw_text=raw_text,
         backend=origin.backend,
         model_id=origin.model_id,
         model_revision=origin.model_revision,

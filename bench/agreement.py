@@ -79,8 +79,8 @@ def make_reviews(count: int, *, seed: int = 11) -> list[int]:
 
     from dermreview.accounts.models import Organisation, User
     from dermreview.cases.models import Case, CaseStatus
-    from dermreview.findings.models import Review, ReviewOutcome
-    from dermreview.findings.services.review_rules import ATTESTATION_TEXT, fields_differing
+    from dermreview.review.models import Review, ReviewOutcome
+    from dermreview.review.services.rules import ATTESTATION_TEXT, fields_differing
 
     rng = random.Random(seed)
     clinic = Organisation.objects.create(name="Bench clinic", slug="bench")
@@ -116,9 +116,9 @@ def main() -> int:
         import torch
         from django.conf import settings
 
-        from dermreview.findings import scoring
-        from dermreview.findings.models import AgreementScore
-        from dermreview.findings.services.agreement import agreement_score_reviews
+        from dermreview.review import scoring
+        from dermreview.review.models import AgreementScore
+        from dermreview.review.services.agreement import agreement_score_reviews
 
         ids = make_reviews(args.reviews)
         started = time.perf_counter()

@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     from dermreview.cases.models import LesionImage
     from dermreview.cases.services.case import case_create
     from dermreview.cases.services.upload import images_upload
-    from dermreview.findings.models import Draft, DraftStatus, WorkerHeartbeat
+    from dermreview.drafting.models import Draft, DraftStatus, WorkerHeartbeat
 
     call_command("migrate", verbosity=0, interactive=False)
     _purge_broker(settings.CELERY_BROKER_URL)

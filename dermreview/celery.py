@@ -59,9 +59,9 @@ def _gpu_worker_ready(sender: Any = None, **kwargs: Any) -> None:
     """A GPU worker: heartbeat now, load the model before the first task, keep beating."""
     if sender is None or not _consumes(sender, GPU_QUEUE):
         return
-    from dermreview.findings.services.draft_heartbeat import worker_state
-    from dermreview.findings.services.draft_identity import worker_config
-    from dermreview.findings.services.draft_worker import engine_load
+    from dermreview.drafting.services.heartbeat import worker_state
+    from dermreview.drafting.services.identity import worker_config
+    from dermreview.drafting.services.worker import engine_load
 
     state = worker_state()
     state.hostname = sender.hostname
@@ -73,7 +73,7 @@ def _gpu_worker_ready(sender: Any = None, **kwargs: Any) -> None:
 
 @worker_shutdown.connect
 def _gpu_worker_shutdown(sender: Any = None, **kwargs: Any) -> None:
-    from dermreview.findings.services.draft_heartbeat import worker_state
+    from dermreview.drafting.services.heartbeat import worker_state
 
     state = worker_state()
     if state.hostname:

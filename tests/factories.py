@@ -14,15 +14,8 @@ from PIL import Image
 
 from dermreview.accounts.models import Organisation, User
 from dermreview.cases.models import BodySite, CaptureType, Case, CaseStatus, LesionImage
-from dermreview.findings.models import (
-    AgreementScore,
-    BlindFinding,
-    Comparison,
-    Draft,
-    DraftStatus,
-    Review,
-    ReviewOutcome,
-)
+from dermreview.drafting.models import Draft, DraftStatus
+from dermreview.review.models import AgreementScore, BlindFinding, Comparison, Review, ReviewOutcome
 
 SAMPLE_FINDING = {
     "lesion_type": "melanocytic nevus",

@@ -99,7 +99,7 @@ class WorkerProcess:
 
     def wait_ready(self, timeout: float = 90.0) -> WorkerProcess:
         """Wait for the worker's first heartbeat row (written once it consumes, after loading the model)."""
-        from dermreview.findings.models import WorkerHeartbeat
+        from dermreview.drafting.models import WorkerHeartbeat
 
         wait_for(lambda: WorkerHeartbeat.objects.filter(worker=self.hostname).exists(), timeout=timeout,
                  what=f"worker {self.hostname} to start", on_timeout=self.log_tail)

@@ -22,8 +22,8 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from dermreview.cases.models.case import InvalidTransition
-from dermreview.findings.models import FINDING_FIELDS
-from dermreview.findings.services.review_errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
 
 logger = logging.getLogger("dermreview.api")
 
@@ -107,7 +107,7 @@ _NOT_ALLOWED_ERROR = {"state": "invalid_state", "claim": "claimed"}
 
 
 def _translate_review_error(exc: BaseException) -> BaseException:
-    """The review services' domain errors (findings/services/review_errors.py) as HTTP errors."""
+    """The review services' domain errors (review/errors.py) as HTTP errors."""
     if isinstance(exc, ReviewConflict):
         conflict = Conflict(exc.message, code="conflict")
         conflict.extra = {"current_lock_version": exc.current_lock_version}  # type: ignore[attr-defined]

@@ -44,7 +44,8 @@ INSTALLED_APPS = [
     "dermreview.accounts",
     "dermreview.audit",
     "dermreview.cases",
-    "dermreview.findings",
+    "dermreview.drafting",
+    "dermreview.review",
     "dermreview.api",
     "dermreview.oversight",
 ]
@@ -251,8 +252,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "dermreview.findings.tasks.draft_generate": {"queue": "gpu"},
-    "dermreview.findings.tasks.agreement_score": {"queue": "scoring"},
+    "dermreview.drafting.tasks.draft_generate": {"queue": "gpu"},
+    "dermreview.review.tasks.agreement_score": {"queue": "scoring"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes every database connection around every task unless this is set; DermReview's
@@ -262,7 +263,7 @@ CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_BEAT_SCHEDULE = {
     # The database is the source of truth for drafts; this re-sends whatever the queue lost (see draft_reconcile).
     "drafts-reconcile": {
-        "task": "dermreview.findings.tasks.drafts_reconcile",
+        "task": "dermreview.drafting.tasks.drafts_reconcile",
         "schedule": float(DERMREVIEW_RECONCILE_EVERY_S),
         "options": {"queue": "default", "expires": float(DERMREVIEW_RECONCILE_EVERY_S)},
     },

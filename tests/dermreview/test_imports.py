@@ -32,8 +32,7 @@ walk(get_resolver().url_patterns)
 import dermreview
 names = [m.name for m in pkgutil.walk_packages(dermreview.__path__, "dermreview.")]
 wanted = [n for n in names if n.split(".")[-1] in ("views", "urls", "admin", "tasks") or ".views." in n
-          or ".templatetags." in n or n.startswith("dermreview.findings.services.draft")
-          or n == "dermreview.findings.services.drafting"]
+          or ".templatetags." in n or n.startswith("dermreview.drafting.services")]
 for name in wanted:
     importlib.import_module(name)
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[1])))

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dermreview.findings.models import Draft, DraftStatus
-from dermreview.findings.services.draft_identity import model_identity
+from dermreview.drafting.models import Draft, DraftStatus
+from dermreview.drafting.services.identity import model_identity
 from tests.factories import SAMPLE_FINDING, DraftFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth.models import Group
 
 from dermreview.cases.models import Case, CaseStatus
-from dermreview.findings.models import Review
-from dermreview.findings.services.agreement import agreement_score_reviews
-from tests.dermreview.findings.review_helpers import MELANOMA, NEVUS, ready_case
+from dermreview.review.models import Review
+from dermreview.review.services.agreement import agreement_score_reviews
+from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, ready_case
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

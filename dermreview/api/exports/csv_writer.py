@@ -26,7 +26,7 @@ from dermreview.api.exports.records import (
     has_ai_draft,
     split_finding_row,
 )
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 
 COLUMNS: tuple[str, ...] = (
     "kind", "reviewed", "finding_id", "review_id", "case_id", "patient_ref", "body_site", "lesion_label",

@@ -30,7 +30,7 @@ from dermreview.api.exports.records import (
     finding_records,
 )
 from dermreview.cases.models import BodySite, CaptureType
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 
 FIELD_DISPLAY = {"lesion_type": "Lesion type", "color": "Colour", "symmetry": "Symmetry", "borders": "Borders",
                  "texture": "Texture", "summary": "Summary"}

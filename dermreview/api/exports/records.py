@@ -28,7 +28,8 @@ from django.urls import reverse
 
 from dermreview.api.serializers.common import AI_DRAFT_LABEL, HUMAN_FINAL_LABEL
 from dermreview.cases.models import CaseStatus, LesionImage
-from dermreview.findings.models import FINDING_FIELDS, Draft, DraftStatus, Review
+from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
+from dermreview.review.models import Review
 
 CHUNK = 2000
 # Writers hand the response a block once it holds this much text: few, large writes, and a bounded buffer.

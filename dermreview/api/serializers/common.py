@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 
 # Choice sets of the `kind` discriminator, named for the OpenAPI document (SPECTACULAR ENUM_NAME_OVERRIDES).
 KIND_AI_DRAFT = ["ai_draft"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from dermreview.api.serializers.common import KIND_AI_DRAFT, FindingFieldsSerializer
-from dermreview.findings.models import DraftStatus
+from dermreview.drafting.models import DraftStatus
 
 DRAFT_API_STATUSES = [*DraftStatus.values, "none"]
 

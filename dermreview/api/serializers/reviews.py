@@ -15,7 +15,8 @@ from dermreview.api.serializers.common import (
     KIND_SIGNED_FINDING,
     FindingFieldsSerializer,
 )
-from dermreview.findings.models import FINDING_FIELDS, BlindFinding, Review
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.models import BlindFinding, Review
 
 
 class DraftSnapshotSerializer(serializers.Serializer):

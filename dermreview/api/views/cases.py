@@ -30,10 +30,10 @@ from dermreview.api.serializers.reviews import (
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, LesionImage
 from dermreview.cases.services.case import case_create, case_update
-from dermreview.findings.models import Draft
-from dermreview.findings.services.blind import blind_finding_record
-from dermreview.findings.services.claim import case_claim, case_release
-from dermreview.findings.services.review import review_sign
+from dermreview.drafting.models import Draft
+from dermreview.review.services.blind import blind_finding_record
+from dermreview.review.services.claim import case_claim, case_release
+from dermreview.review.services.signoff import review_sign
 
 CLINICAL_WRITERS = (Role.CLINICIAN, Role.ADMIN)
 REVIEWERS = (Role.REVIEWER, Role.ADMIN)

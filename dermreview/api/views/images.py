@@ -25,8 +25,8 @@ from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerial
 from dermreview.cases.models import LesionImage
 from dermreview.cases.services.upload import UploadRefused, images_upload
 from dermreview.cases.views import media
-from dermreview.findings.models import FINDING_FIELDS
-from dermreview.findings.services.draft_display import ImageDraftView, draft_view_record, image_draft_views
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.services.display import ImageDraftView, draft_view_record, image_draft_views
 
 IMAGE_BYTES = {(200, "image/jpeg"): OpenApiTypes.BINARY}
 

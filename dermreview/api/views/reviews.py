@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from dermreview.accounts.roles import Role
 from dermreview.api.base import OrganisationScopedViewSet
 from dermreview.api.serializers.reviews import AmendSerializer, ReviewSerializer
-from dermreview.findings.models import Review
-from dermreview.findings.services.review import review_amend
+from dermreview.review.models import Review
+from dermreview.review.services.signoff import review_amend
 
 
 @extend_schema_view(

@@ -26,7 +26,7 @@ from dermreview.cases.services.image_processing import (
     display_name,
     image_clean,
 )
-from dermreview.findings.services.drafting import drafts_create_for_images
+from dermreview.drafting.services.queueing import drafts_create_for_images
 
 Status = Literal["accepted", "duplicate", "rejected"]
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 from dermreview.accounts.models import Organisation
 from dermreview.accounts.roles import Role, require_role
 from dermreview.audit.services.events import audit_log
-from dermreview.findings.models import FINDING_FIELDS, Review
+from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.models import UNRESOLVED, Alarm, AlarmKind, AlarmStatus, AlarmSubject
 from dermreview.oversight.services.filters import (
     DRAFT_SHOWN_OUTCOMES,
@@ -44,6 +44,7 @@ from dermreview.oversight.services.filters import (
     scores_for,
 )
 from dermreview.oversight.services.model_card import FIELD_LABELS
+from dermreview.review.models import Review
 
 NOTE_MAX_LENGTH = 2000
 

@@ -15,7 +15,8 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from dermreview.findings.models import FINDING_FIELDS, AgreementScore, Comparison, Review, ReviewOutcome
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.models import AgreementScore, Comparison, Review, ReviewOutcome
 
 # Sign-offs where the reviewer was shown an AI draft (and could therefore accept it unchanged).
 DRAFT_SHOWN_OUTCOMES = (ReviewOutcome.ACCEPTED, ReviewOutcome.EDITED, ReviewOutcome.REJECTED_DRAFT)

@@ -14,9 +14,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from dermreview.findings.models import DraftingControl, WorkerHeartbeat
-from dermreview.findings.services.draft_identity import ModelIdentity, model_identity, worker_config
-from dermreview.findings.services.draft_queue import QueueDepth, queue_depth
+from dermreview.drafting.models import DraftingControl, WorkerHeartbeat
+from dermreview.drafting.services.identity import ModelIdentity, model_identity, worker_config
+from dermreview.drafting.services.queue_depth import QueueDepth, queue_depth
 
 # A worker that has not beaten for this many heartbeat intervals is shown as silent.
 _SILENT_AFTER_BEATS = 3

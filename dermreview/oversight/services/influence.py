@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Avg, CharField, Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, Trim
 
-from dermreview.findings.models import FINDING_FIELDS, AgreementScore, Comparison
+from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.services.filters import (
     DRAFT_SHOWN_OUTCOMES,
     OversightFilters,
@@ -35,6 +35,7 @@ from dermreview.oversight.services.filters import (
 )
 from dermreview.oversight.services.model_card import FIELD_LABELS, OVERALL
 from dermreview.oversight.services.stats import wilson_interval
+from dermreview.review.models import AgreementScore, Comparison
 
 
 @dataclass(frozen=True)

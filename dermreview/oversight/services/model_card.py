@@ -18,7 +18,7 @@ from django.db.models import Avg, Case, Count, FloatField, Max, Min, StdDev, Val
 from django.db.models.functions import Cast, Sqrt
 from django.db.models.lookups import GreaterThan
 
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.services.filters import OversightFilters, Scorer, scores_for
 
 FIELD_LABELS: dict[str, str] = {

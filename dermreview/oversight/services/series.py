@@ -11,7 +11,7 @@ from datetime import date, datetime
 from django.db.models import Avg, Case, Count, FloatField, IntegerField, Value, When
 from django.db.models.functions import Cast, Floor, Greatest, Least, TruncWeek
 
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.services.filters import (
     DRAFT_SHOWN_OUTCOMES,
     OversightFilters,

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from dermreview.findings.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import OversightFilterForm
 from dermreview.oversight.models import Alarm

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dermreview.accounts.roles import Role, has_role
-from dermreview.findings.services.drafting import drafting_set_enabled
+from dermreview.drafting.services.queueing import drafting_set_enabled
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import KillSwitchForm
 from dermreview.oversight.services.governance import governance_status

@@ -62,7 +62,7 @@ def reviewable_case(alice, image_factory, draft_factory):  # noqa: ANN001, ANN20
 def final_case(alice, bob, image_factory, draft_factory, review_factory):  # noqa: ANN001, ANN201
     """Alice's case with a final finding signed by bob from the AI draft (lesion type edited)."""
     from dermreview.cases.models import CaseStatus
-    from dermreview.findings.models import ReviewOutcome
+    from dermreview.review.models import ReviewOutcome
     from tests.factories import CaseFactory
 
     case = CaseFactory(organisation=alice.organisation, created_by=alice, status=CaseStatus.FINAL)

@@ -20,7 +20,8 @@ from dermreview.api.exports import records as export_records
 from dermreview.api.exports.csv_writer import COLUMNS, csv_cell_value
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import Case, CaseStatus, LesionImage
-from dermreview.findings.models import FINDING_FIELDS, Review, ReviewOutcome
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.models import Review, ReviewOutcome
 from tests.dermreview.api.conftest import assert_error
 from tests.factories import SAMPLE_FINDING, CaseFactory, DraftFactory, LesionImageFactory, ReviewFactory
 

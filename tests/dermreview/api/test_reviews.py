@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import CaseStatus
-from dermreview.findings.models import FINDING_FIELDS, BlindFinding, DraftStatus, Review
+from dermreview.drafting.models import FINDING_FIELDS, DraftStatus
+from dermreview.review.models import BlindFinding, Review
 from tests.dermreview.api.conftest import assert_error
 from tests.factories import SAMPLE_FINDING, CaseFactory
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 
 from dermreview.cases.models import CaseStatus, LesionImage
-from dermreview.findings.models import Draft
+from dermreview.drafting.models import Draft
 from tests.dermreview.api.conftest import assert_error
 from tests.dermreview.cases.upload_helpers import as_upload, corpus_upload, media_listing
 from tests.factories import CaseFactory

@@ -16,7 +16,7 @@ from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import CaseStatus, LesionImage
 from dermreview.cases.services import upload as upload_module
 from dermreview.cases.services.upload import UploadRefused, images_upload
-from dermreview.findings.models import Draft, DraftStatus
+from dermreview.drafting.models import Draft, DraftStatus
 from tests.dermreview.cases.upload_helpers import as_upload, corpus_upload, media_listing
 from tests.fixtures import upload_corpus as corpus
 from tests.fixtures.upload_corpus import CORPUS, CORPUS_BY_NAME

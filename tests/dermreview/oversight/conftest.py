@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from dermreview.cases.models import Case, CaseStatus
-from dermreview.findings.models import AgreementScore, Comparison, Review, ReviewOutcome
+from dermreview.review.models import AgreementScore, Comparison, Review, ReviewOutcome
 from tests.factories import SAMPLE_FINDING
 
 MINILM = ("all-MiniLM-L6-v2", 6)

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
-from dermreview.findings.models import DraftingControl, WorkerHeartbeat
-from dermreview.findings.services.draft_identity import model_identity
+from dermreview.drafting.models import DraftingControl, WorkerHeartbeat
+from dermreview.drafting.services.identity import model_identity
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from dermreview.findings.models import Comparison
 from dermreview.oversight.services.filters import OversightFilters, Scorer
 from dermreview.oversight.services.model_card import PUBLISHED_CARD, filter_choices, model_card_stats
+from dermreview.review.models import Comparison
 from tests.dermreview.oversight.conftest import MINILM, bulk_reviews, bulk_scores, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,15 @@
+from dermreview.drafting.models.draft import Draft, DraftQuerySet, DraftStatus, FailureKind
+from dermreview.drafting.models.drafting_control import DraftingControl
+from dermreview.drafting.models.fields import FINDING_FIELDS, FindingFieldsMixin
+from dermreview.drafting.models.worker_heartbeat import WorkerHeartbeat
+
+__all__ = [
+    "FINDING_FIELDS",
+    "Draft",
+    "DraftQuerySet",
+    "DraftStatus",
+    "DraftingControl",
+    "FailureKind",
+    "FindingFieldsMixin",
+    "WorkerHeartbeat",
+]

@@ -1,0 +1,124 @@
+"""Forms of the review pages. They parse input only: the review services decide what may be signed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.utils import timezone
+
+from dermreview.cases.models import BodySite
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.services.queue import AGE_CHOICES, QUEUE_STATUSES
+from dermreview.review.services.rules import FIELD_MAX_LENGTH, SUGGESTIONS
+from dermreview.review.services.ungradable import UNGRADABLE_REASONS
+
+FIELD_LABELS = {
+    "lesion_type": "Lesion type",
+    "color": "Colour",
+    "symmetry": "Symmetry",
+    "borders": "Borders",
+    "texture": "Texture",
+    "summary": "Summary",
+}
+_OPENED_SALT = "dermreview.review.opened"
+
+
+def opened_token(*, case_id: int, opened_at: datetime | None = None) -> str:
+    """A signed record of when the review page was opened, so time on task cannot be edited in the browser."""
+    opened_at = opened_at or timezone.now()
+    return signing.dumps({"case": case_id, "at": opened_at.isoformat()}, salt=_OPENED_SALT)
+
+
+def opened_at_from_token(token: str, *, case_id: int) -> datetime | None:
+    """The time in a token made by `opened_token` for this case, or None when it is missing or tampered with."""
+    try:
+        data = signing.loads(token, salt=_OPENED_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("case") != case_id:
+        return None
+    try:
+        return datetime.fromisoformat(data["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _finding_field(name: str) -> forms.CharField:
+    # Blank allowed here: the service reports a missing field with the policy's own message.
+    if name == "summary":
+        return forms.CharField(label=FIELD_LABELS[name], required=False, max_length=FIELD_MAX_LENGTH[name],
+                               widget=forms.Textarea(attrs={"rows": 4}), strip=False)
+    attrs: dict[str, Any] = {"autocomplete": "off"}
+    if name in SUGGESTIONS:
+        attrs["list"] = f"suggest-{name}"
+    return forms.CharField(label=FIELD_LABELS[name], required=False, max_length=FIELD_MAX_LENGTH[name],
+                           widget=forms.TextInput(attrs=attrs))
+
+
+class FindingFieldsForm(forms.Form):
+    """The six finding fields, free text with <datalist> suggestions."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in FINDING_FIELDS:
+            self.fields[name] = _finding_field(name)
+
+    def finding_fields(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in FINDING_FIELDS}
+
+    def finding_bound_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in FINDING_FIELDS]
+
+
+class BlindFindingForm(FindingFieldsForm):
+    """Blind-first entry: the reviewer's own finding before the AI draft is shown."""
+
+
+class ReviewSignForm(FindingFieldsForm):
+    """Sign-off: the six fields, a "confirm" tick per field, the attestation, and the hidden concurrency state."""
+
+    action = forms.ChoiceField(choices=[("sign", "Sign"), ("reject", "Reject draft and sign my own finding")])
+    draft_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    lock_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    opened = forms.CharField(widget=forms.HiddenInput)
+    rejection_reason = forms.CharField(
+        required=False, max_length=2000, label="Why is the AI draft unusable?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attestation = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in FINDING_FIELDS:
+            self.fields[f"confirm_{name}"] = forms.BooleanField(required=False, label="Confirm")
+
+    def confirmed_fields(self) -> set[str]:
+        return {name for name in FINDING_FIELDS if self.cleaned_data.get(f"confirm_{name}")}
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[name], self[f"confirm_{name}"]) for name in FINDING_FIELDS]
+
+
+class AmendForm(FindingFieldsForm):
+    lock_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    opened = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(required=False, max_length=2000, label="Reason for the amendment",
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    attestation = forms.BooleanField(required=False)
+
+
+class UngradableForm(forms.Form):
+    category = forms.ChoiceField(choices=list(UNGRADABLE_REASONS.items()), label="Why")
+    detail = forms.CharField(required=False, max_length=120, label="Detail")
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + [(s.value, s.label) for s in QUEUE_STATUSES])
+    body_site = forms.ChoiceField(required=False, choices=[("", "Any body site"), *BodySite.choices])
+    lesion_type = forms.CharField(required=False, max_length=100, label="Lesion type (AI draft)",
+                                  widget=forms.TextInput(attrs={"list": "suggest-lesion_type",
+                                                                "placeholder": "Lesion type (AI draft)"}))
+    age = forms.ChoiceField(required=False, choices=[("", "Any age"), *AGE_CHOICES.items()])

@@ -1,0 +1,12 @@
+from dermreview.review.models.agreement_score import AgreementScore, Comparison
+from dermreview.review.models.blind_finding import BlindFinding
+from dermreview.review.models.review import Review, ReviewOutcome, ReviewQuerySet
+
+__all__ = [
+    "AgreementScore",
+    "BlindFinding",
+    "Comparison",
+    "Review",
+    "ReviewOutcome",
+    "ReviewQuerySet",
+]

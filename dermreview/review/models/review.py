@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from dermreview.drafting.models.fields import FindingFieldsMixin
+
+
+class ReviewOutcome(models.TextChoices):
+    ACCEPTED = "accepted", "AI draft accepted unchanged"
+    EDITED = "edited", "AI draft accepted with edits"
+    REJECTED_DRAFT = "rejected_draft", "AI draft rejected; finding entered by hand"
+    MANUAL = "manual", "No AI draft; finding entered by hand"
+
+
+class ReviewQuerySet(models.QuerySet["Review"]):
+    def visible_to(self, user: Any) -> ReviewQuerySet:
+        if not user.is_authenticated or user.organisation_id is None:
+            return self.none()
+        return self.filter(case__organisation_id=user.organisation_id)
+
+    def active(self) -> ReviewQuerySet:
+        """Sign-offs that still stand (not voided by an amendment)."""
+        return self.filter(voided_at__isnull=True)
+
+
+class Review(FindingFieldsMixin):
+    """One reviewer's signed, final six-field finding for a case. Immutable once written.
+
+    A case's finding is `version` N; it is final when its required sign-offs exist (`round` 1, and round 2
+    by a different reviewer for high-risk findings). An amendment writes version N+1 and voids the sign-offs
+    of version N (`voided_at`), which stay for the record.
+    """
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="reviews")
+    version = models.PositiveIntegerField(default=1)
+    round = models.PositiveSmallIntegerField(default=1, help_text="1 = first sign-off, 2 = second (dual) review.")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices)
+    draft = models.ForeignKey(
+        "drafting.Draft", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews",
+        help_text="The AI draft shown to the reviewer, if any.",
+    )
+    draft_snapshot = models.JSONField(
+        default=dict, blank=True, help_text="The draft's fields, model id, revision and prompt version as shown."
+    )
+    blind_finding = models.ForeignKey(
+        "review.BlindFinding", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews"
+    )
+    edited_fields = models.JSONField(default=list, blank=True, help_text="Fields whose final text differs from the draft.")
+    all_unchanged = models.BooleanField(default=False, help_text="Every field accepted exactly as the AI drafted it.")
+    rejection_reason = models.TextField(blank=True)
+    disagreement_fields = models.JSONField(
+        default=list, blank=True,
+        help_text="Round 2 only: the fields whose (normalised) text differs from round 1's finding of this version.",
+    )
+    attestation = models.TextField(help_text="The statement the reviewer signed.")
+    opened_at = models.DateTimeField(help_text="When the reviewer opened the review page.")
+    signed_at = models.DateTimeField(db_index=True)
+    time_on_task_ms = models.PositiveIntegerField()
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    amendment_reason = models.TextField(blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scored_at = models.DateTimeField(null=True, blank=True, help_text="When agreement scores were stored.")
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["case", "version", "round"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version", "round"], name="review_one_per_round"),
+            models.UniqueConstraint(fields=["case", "version", "reviewer"], name="review_distinct_reviewers"),
+        ]
+        indexes = [models.Index(fields=["reviewer", "signed_at"], name="review_reviewer_signed_idx")]
+
+    def __str__(self) -> str:
+        return f"Review v{self.version} round {self.round} of case {self.case_id} by {self.reviewer}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None

@@ -1,0 +1,17 @@
+BEGIN;
+--
+-- Add field disagreement_fields to review
+--
+CREATE TABLE "new__findings_review" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "disagreement_fields" text NOT NULL CHECK ((JSON_VALID("disagreement_fields") OR "disagreement_fields" IS NULL)), "lesion_type" varchar(200) NOT NULL, "color" varchar(200) NOT NULL, "symmetry" varchar(200) NOT NULL, "borders" varchar(200) NOT NULL, "texture" varchar(200) NOT NULL, "summary" text NOT NULL, "version" integer unsigned NOT NULL CHECK ("version" >= 0), "round" smallint unsigned NOT NULL CHECK ("round" >= 0), "outcome" varchar(20) NOT NULL, "draft_snapshot" text NOT NULL CHECK ((JSON_VALID("draft_snapshot") OR "draft_snapshot" IS NULL)), "edited_fields" text NOT NULL CHECK ((JSON_VALID("edited_fields") OR "edited_fields" IS NULL)), "all_unchanged" bool NOT NULL, "rejection_reason" text NOT NULL, "attestation" text NOT NULL, "opened_at" datetime NOT NULL, "signed_at" datetime NOT NULL, "time_on_task_ms" integer unsigned NOT NULL CHECK ("time_on_task_ms" >= 0), "amendment_reason" text NOT NULL, "voided_at" datetime NULL, "scored_at" datetime NULL, "blind_finding_id" bigint NULL REFERENCES "findings_blindfinding" ("id") DEFERRABLE INITIALLY DEFERRED, "case_id" bigint NOT NULL REFERENCES "cases_case" ("id") DEFERRABLE INITIALLY DEFERRED, "draft_id" bigint NULL REFERENCES "findings_draft" ("id") DEFERRABLE INITIALLY DEFERRED, "reviewer_id" bigint NOT NULL REFERENCES "accounts_user" ("id") DEFERRABLE INITIALLY DEFERRED, "voided_by_id" bigint NULL REFERENCES "accounts_user" ("id") DEFERRABLE INITIALLY DEFERRED, "supersedes_id" bigint NULL REFERENCES "findings_review" ("id") DEFERRABLE INITIALLY DEFERRED, CONSTRAINT "review_one_per_round" UNIQUE ("case_id", "version", "round"), CONSTRAINT "review_distinct_reviewers" UNIQUE ("case_id", "version", "reviewer_id"));
+INSERT INTO "new__findings_review" ("id", "lesion_type", "color", "symmetry", "borders", "texture", "summary", "version", "round", "outcome", "draft_snapshot", "edited_fields", "all_unchanged", "rejection_reason", "attestation", "opened_at", "signed_at", "time_on_task_ms", "amendment_reason", "voided_at", "scored_at", "blind_finding_id", "case_id", "draft_id", "reviewer_id", "supersedes_id", "voided_by_id", "disagreement_fields") SELECT "id", "lesion_type", "color", "symmetry", "borders", "texture", "summary", "version", "round", "outcome", "draft_snapshot", "edited_fields", "all_unchanged", "rejection_reason", "attestation", "opened_at", "signed_at", "time_on_task_ms", "amendment_reason", "voided_at", "scored_at", "blind_finding_id", "case_id", "draft_id", "reviewer_id", "supersedes_id", "voided_by_id", '[]' FROM "findings_review";
+DROP TABLE "findings_review";
+ALTER TABLE "new__findings_review" RENAME TO "findings_review";
+CREATE INDEX "findings_review_signed_at_a9ae4a2d" ON "findings_review" ("signed_at");
+CREATE INDEX "findings_review_blind_finding_id_0a17ac3f" ON "findings_review" ("blind_finding_id");
+CREATE INDEX "findings_review_case_id_d61b8dc9" ON "findings_review" ("case_id");
+CREATE INDEX "findings_review_draft_id_873ccef4" ON "findings_review" ("draft_id");
+CREATE INDEX "findings_review_reviewer_id_35b9252a" ON "findings_review" ("reviewer_id");
+CREATE INDEX "findings_review_voided_by_id_b58b12d7" ON "findings_review" ("voided_by_id");
+CREATE INDEX "findings_review_supersedes_id_3441ae1a" ON "findings_review" ("supersedes_id");
+CREATE INDEX "findings_re_reviewe_e72e4d_idx" ON "findings_review" ("reviewer_id", "signed_at");
+COMMIT;

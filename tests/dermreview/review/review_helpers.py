@@ -1,0 +1,81 @@
+"""Scenario builders for the review tests: cases awaiting review with real drafts, and sign-off shortcuts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from dermreview.cases.models import CaptureType, Case, CaseStatus
+from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
+from dermreview.review.models import Review
+from dermreview.review.services.signoff import review_sign
+from tests import factories
+
+NEVUS = dict(factories.SAMPLE_FINDING)
+MELANOMA = {
+    "lesion_type": "melanoma",
+    "color": "multiple colours (brown, black, blue-grey)",
+    "symmetry": "asymmetric",
+    "borders": "irregular, notched",
+    "texture": "partly raised",
+    "summary": "Asymmetric multicoloured lesion with irregular borders; suspicious for melanoma.",
+}
+
+
+def ready_case(
+    owner: Any,
+    *,
+    draft: dict[str, str] | None = None,
+    drafts: int = 1,
+    blind_first: bool = False,
+    status: str = CaseStatus.AWAITING_REVIEW,
+    draft_status: str = DraftStatus.READY,
+    created_at: Any = None,
+    **case_fields: Any,
+) -> Case:
+    """A case of `owner`'s organisation awaiting review, with `drafts` photos each holding a draft."""
+    case = factories.CaseFactory(organisation=owner.organisation, created_by=owner, status=status,
+                                 blind_first=blind_first, **case_fields)
+    if created_at is not None:
+        Case.objects.filter(pk=case.pk).update(created_at=created_at)
+        case.refresh_from_db()
+    for index in range(drafts):
+        image = factories.LesionImageFactory(
+            case=case, uploaded_by=owner,
+            capture_type=CaptureType.DERMOSCOPIC if index else CaptureType.CLINICAL,
+        )
+        fields = draft or NEVUS
+        factories.DraftFactory(image=image, status=draft_status, **(fields if draft_status == DraftStatus.READY else {
+            name: "" for name in FINDING_FIELDS}))
+    return case
+
+
+def first_draft(case: Case) -> Draft | None:
+    return Draft.objects.filter(image__case=case, status=DraftStatus.READY).order_by("pk").first()
+
+
+def sign(
+    case: Case,
+    reviewer: Any,
+    *,
+    fields: dict[str, str] | None = None,
+    confirmed: Any = FINDING_FIELDS,
+    draft: Any = "first",
+    opened_seconds_ago: float = 45,
+    expected_lock_version: int | None = None,
+    attestation: bool = True,
+    rejection_reason: str = "",
+) -> Review:
+    """Sign through the real service with sensible defaults (accept the first draft, every field confirmed)."""
+    case.refresh_from_db()
+    chosen = first_draft(case) if draft == "first" else draft
+    if fields is None:
+        fields = chosen.finding_fields() if chosen is not None else dict(NEVUS)
+    return review_sign(
+        case=case, reviewer=reviewer, fields=fields, confirmed_fields=confirmed, draft=chosen,
+        opened_at=timezone.now() - timedelta(seconds=opened_seconds_ago),
+        expected_lock_version=case.lock_version if expected_lock_version is None else expected_lock_version,
+        attestation=attestation, rejection_reason=rejection_reason,
+    )

@@ -1,0 +1,87 @@
+"""Two reviewers saving the same case: one wins, the other gets a conflict, nothing typed is lost."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from dermreview.cases.models import CaseStatus
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.errors import ReviewConflict
+from dermreview.review.forms import opened_token
+from dermreview.review.models import Review
+from dermreview.review.services.signoff import review_sign
+from tests.dermreview.review.review_helpers import NEVUS, first_draft, ready_case, sign
+
+
+@pytest.mark.django_db
+def test_review_sign_with_stale_lock_version_conflicts_and_returns_the_input(alice, bob, dave):
+    case = ready_case(alice)
+    stale = case.lock_version
+    sign(case, bob, expected_lock_version=stale)
+    mine = {**NEVUS, "summary": "Dave's own careful wording of the summary"}
+    with pytest.raises(ReviewConflict) as caught:
+        sign(case, dave, fields=mine, expected_lock_version=stale)
+    assert "Someone else saved this case" in caught.value.message
+    assert caught.value.submitted["fields"] == mine and caught.value.current_lock_version == stale + 1
+    assert Review.objects.get().reviewer == bob
+
+
+@pytest.mark.django_db(transaction=True)
+def test_review_sign_two_reviewers_at_once_one_wins(alice, bob, dave):
+    """Real threads, each on its own database connection, release together on a barrier."""
+    case = ready_case(alice)
+    draft = first_draft(case)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, object] = {}
+
+    def attempt(reviewer, summary: str) -> None:  # noqa: ANN001
+        try:
+            barrier.wait(timeout=10)
+            outcomes[reviewer.username] = review_sign(
+                case=case, reviewer=reviewer, fields={**NEVUS, "summary": summary},
+                confirmed_fields=FINDING_FIELDS, draft=draft, opened_at=timezone.now() - timedelta(seconds=30),
+                expected_lock_version=0, attestation=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+            outcomes[reviewer.username] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(bob, "bob's summary")),
+               threading.Thread(target=attempt, args=(dave, "dave's summary"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    winners = [v for v in outcomes.values() if isinstance(v, Review)]
+    losers = [v for v in outcomes.values() if isinstance(v, ReviewConflict)]
+    assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert losers[0].submitted["fields"]["summary"].endswith("summary")
+    assert losers[0].submitted["fields"]["summary"] != winners[0].summary
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FINAL and case.lock_version == 1 and Review.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_review_page_conflict_shows_message_and_keeps_the_losers_text(client, alice, bob, dave):
+    case = ready_case(alice)
+    draft = first_draft(case)
+    form = {
+        **NEVUS, "summary": "DAVE-TYPED-THIS summary text", "draft_id": draft.pk, "lock_version": 0,
+        "opened": opened_token(case_id=case.pk), "action": "sign", "attestation": "on",
+        **{f"confirm_{name}": "on" for name in FINDING_FIELDS},
+    }
+    client.force_login(bob)
+    assert client.post(reverse("review:case", args=[case.pk]), {**form, "summary": NEVUS["summary"]}).status_code == 302
+    client.force_login(dave)
+    response = client.post(reverse("review:case", args=[case.pk]), form)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "Someone else saved this case" in body and "DAVE-TYPED-THIS summary text" in body
+    assert Review.objects.get().reviewer == bob

@@ -19,7 +19,6 @@ class AuditedPasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
-        audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user,
-                  request=self.request)
-        api_token_revoke(user=self.request.user, request=self.request)
+        audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user)
+        api_token_revoke(user=self.request.user)
         return response

@@ -36,7 +36,7 @@ class AuditedTokenAuthentication(TokenAuthentication):
         fingerprint = token_fingerprint(token.key)
         if cache.add(f"dermreview:api-token-use:{fingerprint}", 1, TOKEN_USE_AUDIT_INTERVAL_S):
             audit_log(
-                action="api.token.use", actor=user, request=request._request,
+                action="api.token.use", actor=user,
                 details={"token": fingerprint, "method": request.method, "path": request.path},
             )
         return user, token

@@ -47,8 +47,7 @@ class DraftAdmin(admin.ModelAdmin):
     @admin.action(description="Requeue the selected failed drafts (fresh attempts)")
     def requeue_failed(self, request: HttpRequest, queryset: QuerySet[Draft]) -> None:
         try:
-            count = drafts_requeue(draft_ids=list(queryset.values_list("pk", flat=True)), user=request.user,
-                                   request=request)
+            count = drafts_requeue(draft_ids=list(queryset.values_list("pk", flat=True)), user=request.user)
         except PermissionDenied as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
@@ -89,7 +88,7 @@ class DraftingControlAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: DraftingControl, form: Any, change: bool) -> None:
         try:
             drafting_set_enabled(enabled=form.cleaned_data["enabled"], user=request.user,
-                                 reason=form.cleaned_data["change_reason"], request=request)
+                                 reason=form.cleaned_data["change_reason"])
         except ValidationError as exc:  # the form already requires a reason; kept for a blank-after-strip one
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return

@@ -40,5 +40,5 @@ def image_draft(request: HttpRequest, pk: int) -> HttpResponse:
     """One image's draft fragment (re-fetched by the page when a draft becomes ready)."""
     image = get_image_for_user(request.user, pk)
     views = image_draft_views(images=[image], case=image.case, user=request.user)
-    draft_view_record(views=views, user=request.user, case=image.case, request=request)
+    draft_view_record(views=views, user=request.user, case=image.case)
     return render(request, "drafting/_image_draft_body.html", {"view": views[0], "case": image.case, "assets": False})

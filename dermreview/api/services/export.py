@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dermreview.accounts.roles import Role, require_role
@@ -42,7 +41,6 @@ def findings_export(
     since: datetime | None = None,
     include_drafts: bool = False,
     base_url: str,
-    request: HttpRequest | None = None,
 ) -> ExportStream:
     """Start an export of the user's organisation's final findings (and, for auditors, its AI drafts).
 
@@ -58,7 +56,7 @@ def findings_export(
     generated_at = timezone.now()
     export_id = str(uuid.uuid4())
     audit_log(
-        action="findings.export", actor=user, request=request,
+        action="findings.export", actor=user,
         details={"export_id": export_id, "format": export_format, "since": since.isoformat() if since else None,
                  "status": "final", "include_drafts": include_drafts},
     )

@@ -39,23 +39,23 @@ def api_credentials_check(*, request: HttpRequest, username: str, password: str)
 
 
 @transaction.atomic
-def api_token_issue(*, user: Any, request: HttpRequest | None = None) -> tuple[Token, bool]:
+def api_token_issue(*, user: Any) -> tuple[Token, bool]:
     """The user's API token, created if they have none. Returns (token, created). Audited either way."""
     token, created = Token.objects.get_or_create(user=user)
     audit_log(
-        action="api.token.create" if created else "api.token.issue", actor=user, request=request,
+        action="api.token.create" if created else "api.token.issue", actor=user,
         details={"token": token_fingerprint(token.key)},
     )
     return token, created
 
 
 @transaction.atomic
-def api_token_revoke(*, user: Any, request: HttpRequest | None = None) -> bool:
+def api_token_revoke(*, user: Any) -> bool:
     """Delete the user's API token; every client using it gets 401 from then on. False if there was none."""
     token = Token.objects.filter(user=user).first()
     if token is None:
         return False
     fingerprint = token_fingerprint(token.key)
     token.delete()
-    audit_log(action="api.token.revoke", actor=user, request=request, details={"token": fingerprint})
+    audit_log(action="api.token.revoke", actor=user, details={"token": fingerprint})
     return True

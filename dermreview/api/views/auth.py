@@ -40,7 +40,7 @@ class TokenView(ApiView):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = api_credentials_check(request=request._request, **data.validated_data)
-        token, created = api_token_issue(user=user, request=request._request)
+        token, created = api_token_issue(user=user)
         return Response(TokenSerializer({"token": token.key, "created": created, "username": user.username}).data)
 
     @extend_schema(
@@ -49,7 +49,7 @@ class TokenView(ApiView):
         summary="Revoke your API token",
     )
     def delete(self, request: Request) -> Response:
-        api_token_revoke(user=request.user, request=request._request)
+        api_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

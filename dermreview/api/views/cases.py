@@ -90,21 +90,21 @@ class CaseViewSet(
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
         # Opening a case is audited in the browser; reading it over the API is the same access to patient data.
-        audit_log(action="case.view", actor=request.user, obj=case, request=request._request,
+        audit_log(action="case.view", actor=request.user, obj=case,
                   details={"via": "api"})
         return Response(self.get_serializer(case).data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = case_create(user=request.user, request=request._request, **data.validated_data)
+        case = case_create(user=request.user, **data.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
         data = CaseUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        case_update(case=case, user=request.user, request=request._request, **data.validated_data)
+        case_update(case=case, user=request.user, **data.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     # --- review commands: the same services, and so the same rules, as the review pages ----------------------
@@ -122,9 +122,9 @@ class CaseViewSet(
     def claim(self, request: Request, pk: str) -> Response:
         case = self.get_object()
         if request.method == "DELETE":
-            case_release(case=case, user=request.user, request=request._request)
+            case_release(case=case, user=request.user)
         else:
-            case_claim(case=case, user=request.user, request=request._request)
+            case_claim(case=case, user=request.user)
         return self._fresh(case)
 
     @extend_schema(summary="Record your own finding before the AI draft is shown (blind-first cases, reviewers)",
@@ -134,8 +134,7 @@ class CaseViewSet(
         case = self.get_object()
         data = BlindFindingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        finding = blind_finding_record(case=case, reviewer=request.user, fields=data.validated_data["fields"],
-                                       request=request._request)
+        finding = blind_finding_record(case=case, reviewer=request.user, fields=data.validated_data["fields"])
         return Response(BlindFindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -157,5 +156,5 @@ class CaseViewSet(
             draft = Draft.objects.visible_to(request.user).select_related("image").filter(pk=draft_id).first()
             if draft is None:
                 raise exceptions.ValidationError({"draft_id": ["No such AI draft in your organisation."]})
-        review = review_sign(case=case, reviewer=request.user, draft=draft, request=request._request, **values)
+        review = review_sign(case=case, reviewer=request.user, draft=draft, **values)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -37,7 +37,6 @@ class FindingExportView(ApiView):
         stream = findings_export(
             user=request.user, export_format=wanted["format"], since=wanted.get("since"),
             include_drafts=wanted["include_drafts"], base_url=request.build_absolute_uri("/"),
-            request=request._request,
         )
         response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
         response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'

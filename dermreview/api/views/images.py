@@ -124,7 +124,7 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
             )) from None
         try:
             report = images_upload(case=case, user=request.user, files=files,
-                                   capture_type=str(request.data.get("capture_type", "")), request=request._request)
+                                   capture_type=str(request.data.get("capture_type", "")))
         except UploadRefused as refused:
             raise _refusal(refused) from None
         body = report.to_dict()
@@ -145,7 +145,7 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
         image = self.get_object()
         case = image.case
         view = image_draft_views(images=[image], case=case, user=request.user)[0]
-        draft_view_record(views=[view], user=request.user, case=case, request=request._request)
+        draft_view_record(views=[view], user=request.user, case=case)
         return Response(DraftSerializer(draft_payload(view, case_id=case.pk)).data)
 
     @extend_schema(summary="The photo's bytes (the protected media view, for token clients)",

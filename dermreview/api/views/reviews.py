@@ -43,5 +43,5 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
         review = self.get_object()
         data = AmendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        amended = review_amend(review=review, reviewer=request.user, request=request._request, **data.validated_data)
+        amended = review_amend(review=review, reviewer=request.user, **data.validated_data)
         return Response(ReviewSerializer(amended).data, status=status.HTTP_201_CREATED)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 
+from dermreview.audit.context import current_audit_context
 from dermreview.audit.models import AuditEvent
 from dermreview.audit.models.audit_event import GENESIS_HASH
 
@@ -15,27 +15,29 @@ from dermreview.audit.models.audit_event import GENESIS_HASH
 _CHAIN_LOCK_KEY = 0x0DE2A0D17
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+# "Not given" differs from None: a service that names no actor inside a request records the request's user, while
+# an explicit None (a login failure, a worker) records no one.
+_UNSET: Any = object()
 
 
 def audit_log(
     *,
     action: str,
-    actor: Any = None,
+    actor: Any = _UNSET,
     obj: models.Model | None = None,
     organisation: Any = None,
     case_id: int | None = None,
-    request: HttpRequest | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the hash chain.
 
     Call it inside the transaction of the change it records, so the event and the change commit or roll back
-    together. `actor` may be None for system actions (workers, the reconciler).
+    together. `actor` may be None for system actions (workers, the reconciler). The client address, and the actor
+    when none is named, come from the audit context that `AuditContextMiddleware` opens for each request.
     """
+    context = current_audit_context()
+    if actor is _UNSET:
+        actor = context.actor if context is not None else None
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if organisation is None:
@@ -57,7 +59,7 @@ def audit_log(
             object_id=str(obj.pk) if obj is not None else "",
             organisation=organisation,
             case_id=case_id,
-            ip_address=client_ip(request),
+            ip_address=context.ip_address if context is not None else None,
             details=details or {},
             prev_hash=last.hash if last else GENESIS_HASH,
         )

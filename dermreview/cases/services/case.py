@@ -29,7 +29,6 @@ def case_create(
     body_site: str,
     lesion_label: str = "",
     clinical_notes: str = "",
-    request: Any = None,
 ) -> Case:
     """Open a case in the user's organisation. Clinicians and admins only."""
     require_role(user, Role.CLINICIAN, Role.ADMIN)
@@ -44,13 +43,13 @@ def case_create(
     )
     case.full_clean()
     case.save()
-    audit_log(action="case.create", actor=user, obj=case, request=request,
+    audit_log(action="case.create", actor=user, obj=case,
               details={"body_site": body_site, "blind_first": case.blind_first})
     return case
 
 
 @transaction.atomic
-def case_update(*, case: Case, user: Any, request: Any = None, **changes: str) -> Case:
+def case_update(*, case: Case, user: Any, **changes: str) -> Case:
     """Edit the clinical context of a case (not its status, which only the review services move)."""
     require_role(user, Role.CLINICIAN, Role.ADMIN)
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -64,5 +63,5 @@ def case_update(*, case: Case, user: Any, request: Any = None, **changes: str) -
     case.full_clean()
     case.save(update_fields=[*changed, "updated_at"])
     # The notes themselves may hold clinical detail: the audit names the fields, not their content.
-    audit_log(action="case.update", actor=user, obj=case, request=request, details={"fields": sorted(changed)})
+    audit_log(action="case.update", actor=user, obj=case, details={"fields": sorted(changed)})
     return case

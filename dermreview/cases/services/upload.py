@@ -111,7 +111,6 @@ def images_upload(
     user: Any,
     files: Sequence[UploadedFile],
     capture_type: str,
-    request: Any = None,
 ) -> UploadReport:
     """Validate, clean and store photos for a case; report on every file.
 
@@ -150,14 +149,14 @@ def images_upload(
             for item in pending:
                 if item.outcome is None:
                     item.outcome = _store(item, case=locked, user=user, capture_type=capture_type,
-                                          request=request, written=written)
+                                          written=written)
                 elif item.outcome.status == "duplicate" and item.outcome.image_id is None:
                     item.outcome = _duplicate(item.name, _existing_image_id(locked, item.sha256))
                 report.files.append(item.outcome)
             if report.accepted:
-                _advance_status(locked, user=user, request=request)
+                _advance_status(locked, user=user)
                 drafts_create_for_images(images=report.accepted)
-            _audit_refusals(report, case=locked, user=user, request=request)
+            _audit_refusals(report, case=locked, user=user)
     except BaseException:
         _delete_files(written)
         raise
@@ -241,7 +240,7 @@ def _read_capped(upload: UploadedFile) -> bytes:
 
 
 def _store(
-    item: _Pending, *, case: Case, user: Any, capture_type: str, request: Any, written: list[tuple[Any, str]]
+    item: _Pending, *, case: Case, user: Any, capture_type: str, written: list[tuple[Any, str]]
 ) -> FileOutcome:
     existing_id = _existing_image_id(case, item.sha256)
     if existing_id is not None:
@@ -272,7 +271,7 @@ def _store(
         _delete_files([written.pop(), written.pop()])
         return _duplicate(item.name, _existing_image_id(case, item.sha256))
     audit_log(
-        action="image.upload", actor=user, obj=image, organisation=case.organisation, request=request,
+        action="image.upload", actor=user, obj=image, organisation=case.organisation,
         details={"sha256": item.sha256, "capture_type": capture_type, "width": clean.width, "height": clean.height},
     )
     return FileOutcome(
@@ -281,7 +280,7 @@ def _store(
     )
 
 
-def _advance_status(case: Case, *, user: Any, request: Any) -> None:
+def _advance_status(case: Case, *, user: Any) -> None:
     target = _STATUS_AFTER_UPLOAD.get(CaseStatus(case.status))
     if target is None:
         return
@@ -289,16 +288,16 @@ def _advance_status(case: Case, *, user: Any, request: Any) -> None:
     case.assert_transition(target)
     case.status = target
     case.save(update_fields=["status", "updated_at"])
-    audit_log(action="case.transition", actor=user, obj=case, request=request,
+    audit_log(action="case.transition", actor=user, obj=case,
               details={"from": previous, "to": target, "reason": "photo uploaded"})
 
 
-def _audit_refusals(report: UploadReport, *, case: Case, user: Any, request: Any) -> None:
+def _audit_refusals(report: UploadReport, *, case: Case, user: Any) -> None:
     if not report.rejected and not report.duplicates:
         return
     # Codes and counts only: file names can carry patient data.
     audit_log(
-        action="image.upload_rejected", actor=user, obj=case, request=request,
+        action="image.upload_rejected", actor=user, obj=case,
         details={
             "rejected": len(report.rejected),
             "duplicates": len(report.duplicates),

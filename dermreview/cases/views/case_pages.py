@@ -36,7 +36,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, Role.CLINICIAN, Role.ADMIN)
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = case_create(user=request.user, request=request, **form.cleaned_data)
+        case = case_create(user=request.user, **form.cleaned_data)
         messages.success(request, "Case created. Add photos below.")
         return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/case_form.html", {"form": form, "title": "New case"})
@@ -45,7 +45,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     images = list(case.images.all())
-    audit_log(action="case.view", actor=request.user, obj=case, request=request)
+    audit_log(action="case.view", actor=request.user, obj=case)
     return render(request, "cases/case_detail.html", {
         "case": case,
         "images": images,
@@ -59,7 +59,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request.user, Role.CLINICIAN, Role.ADMIN)
     form = CaseEditForm(request.POST or None, instance=Case.objects.get(pk=case.pk))
     if request.method == "POST" and form.is_valid():
-        case_update(case=case, user=request.user, request=request, **form.cleaned_data)
+        case_update(case=case, user=request.user, **form.cleaned_data)
         messages.success(request, "Case updated.")
         return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/case_form.html", {"form": form, "title": f"Edit case {case.pk}", "case": case})

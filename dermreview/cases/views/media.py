@@ -34,8 +34,7 @@ def image_file(request: HttpRequest, image_pk: int) -> HttpResponse:
     image = get_image_for_user(request.user, image_pk)
     response = _serve(image.file, content_type=image.content_type, filename=f"image-{image.pk}.jpg")
     # Thumbnails are not audited (a case page shows many); opening the full photo is.
-    audit_log(action="image.view", actor=request.user, obj=image, organisation=image.case.organisation,
-              request=request)
+    audit_log(action="image.view", actor=request.user, obj=image, organisation=image.case.organisation)
     return response
 
 

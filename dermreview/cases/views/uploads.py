@@ -37,7 +37,7 @@ def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         report = images_upload(
             case=case, user=request.user, files=files,
-            capture_type=request.POST.get("capture_type", ""), request=request,
+            capture_type=request.POST.get("capture_type", ""),
         )
     except UploadRefused as refused:
         return _refused(request, case.pk, refused)

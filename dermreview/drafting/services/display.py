@@ -156,11 +156,11 @@ def _kind_label(kind: str) -> str:
         return "No usable draft"
 
 
-def draft_view_record(*, views: Sequence[ImageDraftView], user: Any, case: Case, request: Any = None) -> None:
+def draft_view_record(*, views: Sequence[ImageDraftView], user: Any, case: Case) -> None:
     """Audit `draft.view` for each draft whose fields or raw output this user is being shown."""
     for view in views:
         if view.draft is not None and (view.fields or view.show_raw_output):
             audit_log(action="draft.view", actor=user, obj=view.draft, organisation=case.organisation,
-                      case_id=case.pk, request=request,
+                      case_id=case.pk,
                       details={"image_id": view.image_id, "status": view.status, "model_id": view.draft.model_id,
                                "prompt_version": view.draft.prompt_version})

@@ -73,7 +73,7 @@ def _send(draft_id: int) -> None:
 
 
 @transaction.atomic
-def drafting_set_enabled(*, enabled: bool, user: Any, reason: str, request: Any = None) -> DraftingControl:
+def drafting_set_enabled(*, enabled: bool, user: Any, reason: str) -> DraftingControl:
     """Turn AI drafting on or off for the whole deployment (admins only; the reason is required and audited).
 
     Off: uploads still create `queued` drafts but no work is sent and workers claim nothing, so every image goes to
@@ -96,14 +96,14 @@ def drafting_set_enabled(*, enabled: bool, user: Any, reason: str, request: Any 
         backlog = list(Draft.objects.filter(status=DraftStatus.QUEUED).values_list("pk", flat=True))
         drafts_send(draft_ids=backlog)
     audit_log(
-        action="drafting.kill_switch", actor=user, obj=control, request=request,
+        action="drafting.kill_switch", actor=user, obj=control,
         details={"enabled": enabled, "previous": previous, "reason": reason, "backlog_sent": len(backlog)},
     )
     return control
 
 
 @transaction.atomic
-def drafts_requeue(*, draft_ids: Sequence[int], user: Any, request: Any = None) -> int:
+def drafts_requeue(*, draft_ids: Sequence[int], user: Any) -> int:
     """Give `failed` drafts a fresh set of attempts and queue them again (admins; e.g. after fixing the model).
 
     Drafts in any other state are left alone. Returns how many were requeued; each is audited `draft.requeue`.
@@ -118,7 +118,7 @@ def drafts_requeue(*, draft_ids: Sequence[int], user: Any, request: Any = None) 
             queued_at=timezone.now(), started_at=None, finished_at=None,
         )
         audit_log(action="draft.requeue", actor=user, obj=draft, organisation=draft.image.case.organisation,
-                  request=request, details=previous)
+                  details=previous)
         requeued.append(draft.pk)
     if requeued and DraftingControl.drafting_allowed():
         drafts_send(draft_ids=requeued)

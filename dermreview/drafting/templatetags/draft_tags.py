@@ -23,7 +23,7 @@ def image_draft(context: template.Context, image: Any) -> dict[str, Any]:
     user = context.get("user") or getattr(request, "user", None)
     case = image.case
     views = image_draft_views(images=[image], case=case, user=user)
-    draft_view_record(views=views, user=user, case=case, request=request)
+    draft_view_record(views=views, user=user, case=case)
     first = request is not None and not getattr(request, _ASSETS_FLAG, False)
     if request is not None:
         setattr(request, _ASSETS_FLAG, True)

@@ -28,7 +28,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Window
 from django.db.models.functions import Lower, RowNumber
-from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -308,7 +307,7 @@ def _clean_note(note: str, *, what: str) -> str:
     return note
 
 
-def alarm_acknowledge(*, alarm_id: int, user: Any, note: str, request: HttpRequest | None = None) -> Alarm:
+def alarm_acknowledge(*, alarm_id: int, user: Any, note: str) -> Alarm:
     """Mark an open alarm as seen, with a required note. Auditors and admins of its organisation only."""
     require_role(user, Role.AUDITOR, Role.ADMIN)
     note = _clean_note(note, what="acknowledge")
@@ -319,12 +318,12 @@ def alarm_acknowledge(*, alarm_id: int, user: Any, note: str, request: HttpReque
         alarm.status, alarm.note = AlarmStatus.ACKNOWLEDGED, note
         alarm.acknowledged_by, alarm.acknowledged_at = user, timezone.now()
         alarm.save(update_fields=["status", "note", "acknowledged_by", "acknowledged_at"])
-        audit_log(action="oversight.alarm.acknowledge", actor=user, obj=alarm, request=request,
+        audit_log(action="oversight.alarm.acknowledge", actor=user, obj=alarm,
                   details={"kind": alarm.kind, "subject": alarm.subject_label, "note": note})
     return alarm
 
 
-def alarm_resolve(*, alarm_id: int, user: Any, note: str, request: HttpRequest | None = None) -> Alarm:
+def alarm_resolve(*, alarm_id: int, user: Any, note: str) -> Alarm:
     """Close an open or acknowledged alarm, with a required note saying why. Auditors and admins only."""
     require_role(user, Role.AUDITOR, Role.ADMIN)
     note = _clean_note(note, what="resolve")
@@ -335,6 +334,6 @@ def alarm_resolve(*, alarm_id: int, user: Any, note: str, request: HttpRequest |
         alarm.status, alarm.resolution_note = AlarmStatus.RESOLVED, note
         alarm.resolved_by, alarm.resolved_at = user, timezone.now()
         alarm.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at"])
-        audit_log(action="oversight.alarm.resolve", actor=user, obj=alarm, request=request,
+        audit_log(action="oversight.alarm.resolve", actor=user, obj=alarm,
                   details={"kind": alarm.kind, "subject": alarm.subject_label, "note": note})
     return alarm

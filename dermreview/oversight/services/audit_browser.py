@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dermreview.accounts.roles import Role, require_role
@@ -90,7 +89,7 @@ def _csv_row(event: AuditEvent) -> list[str]:
     )]
 
 
-def audit_export_csv(*, user: Any, filters: AuditFilters, request: HttpRequest | None = None) -> Iterator[str]:
+def audit_export_csv(*, user: Any, filters: AuditFilters) -> Iterator[str]:
     """Record the export in the audit trail, then return the CSV lines of the matching events, streamed.
 
     The export event is written before streaming starts: an export that is cut off half-way is still on record.
@@ -98,7 +97,7 @@ def audit_export_csv(*, user: Any, filters: AuditFilters, request: HttpRequest |
     require_role(user, Role.AUDITOR, Role.ADMIN)
     events = audit_events_for(organisation_id=user.organisation_id, filters=filters)
     count = events.count()
-    audit_log(action="audit.export_csv", actor=user, organisation=user.organisation, request=request,
+    audit_log(action="audit.export_csv", actor=user, organisation=user.organisation,
               details={"filters": filters.as_details(), "rows": count})
 
     def lines() -> Iterator[str]:
@@ -110,11 +109,11 @@ def audit_export_csv(*, user: Any, filters: AuditFilters, request: HttpRequest |
     return lines()
 
 
-def audit_chain_check(*, user: Any, request: HttpRequest | None = None) -> ChainReport:
+def audit_chain_check(*, user: Any) -> ChainReport:
     """Verify the whole hash chain now and record that it was verified, and the outcome."""
     require_role(user, Role.AUDITOR, Role.ADMIN)
     report = audit_chain_verify()
-    audit_log(action="audit.verify", actor=user, organisation=user.organisation, request=request, details={
+    audit_log(action="audit.verify", actor=user, organisation=user.organisation, details={
         "ok": report.ok, "checked": report.checked, "first_broken_sequence": report.first_broken_sequence,
         "reason": report.reason,
     })

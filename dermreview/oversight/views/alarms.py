@@ -65,7 +65,7 @@ def _note_action(request: HttpRequest, pk: int, service: Callable[..., Alarm], d
         messages.error(request, " ".join(form.errors["note"]))
         return redirect(next_url(request))
     try:
-        service(alarm_id=pk, user=request.user, note=form.cleaned_data["note"], request=request)
+        service(alarm_id=pk, user=request.user, note=form.cleaned_data["note"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -49,7 +49,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return HttpResponse(f"Invalid filters: {errors}", status=400, content_type="text/plain; charset=utf-8")
     filters = form.to_filters() if form.is_bound else AuditFilters()
-    lines = audit_export_csv(user=request.user, filters=filters, request=request)
+    lines = audit_export_csv(user=request.user, filters=filters)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     slug = request.user.organisation.slug
     response["Content-Disposition"] = f'attachment; filename="dermreview-audit-{slug}-{timezone.localdate():%Y%m%d}.csv"'
@@ -60,7 +60,7 @@ def audit_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def audit_verify(request: HttpRequest) -> HttpResponse:
     oversight_organisation_id(request.user)
-    report = audit_chain_check(user=request.user, request=request)
+    report = audit_chain_check(user=request.user)
     if report.ok:
         messages.success(request, "Audit chain intact: every event verified, no alteration or gap found.")
     else:

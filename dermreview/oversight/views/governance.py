@@ -23,8 +23,7 @@ def governance(request: HttpRequest) -> HttpResponse:
         enabled = form.cleaned_data["enabled"]
         try:
             # The drafting service checks the role (admins only) and audits the change.
-            drafting_set_enabled(enabled=enabled, user=request.user, reason=form.cleaned_data["reason"],
-                                 request=request)
+            drafting_set_enabled(enabled=enabled, user=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             form.add_error("reason", exc)
         else:

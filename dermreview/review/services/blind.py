@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 
 from dermreview.accounts.roles import can_audit, can_review
 from dermreview.audit.services.events import audit_log
@@ -53,7 +52,7 @@ def blind_entry_required(*, case: Case, user: Any) -> bool:
 
 
 def blind_finding_record(
-    *, case: Case, reviewer: Any, fields: dict[str, str], request: HttpRequest | None = None
+    *, case: Case, reviewer: Any, fields: dict[str, str]
 ) -> BlindFinding:
     """Save `reviewer`'s own six-field finding for a blind-first case, then reveal the drafts to them.
 
@@ -75,15 +74,15 @@ def blind_finding_record(
     try:
         with transaction.atomic():
             finding = BlindFinding.objects.create(case=case, reviewer=reviewer, **cleaned)
-            audit_log(action="blind_finding.record", actor=reviewer, obj=finding, request=request,
+            audit_log(action="blind_finding.record", actor=reviewer, obj=finding,
                       details={"fields": cleaned})
-            draft_reveal(case=case, reviewer=reviewer, request=request)
+            draft_reveal(case=case, reviewer=reviewer)
     except IntegrityError:
         raise ReviewNotAllowed("You have already recorded your blind finding for this case.", code="state") from None
     return finding
 
 
-def draft_reveal(*, case: Case, reviewer: Any, request: HttpRequest | None = None) -> list[Draft]:
+def draft_reveal(*, case: Case, reviewer: Any) -> list[Draft]:
     """Record that the drafts of a blind-first case were revealed to `reviewer`; return the usable drafts.
 
     Raises ReviewNotAllowed (code "blind_entry_required") while the reviewer's blind finding is missing. Called
@@ -93,6 +92,6 @@ def draft_reveal(*, case: Case, reviewer: Any, request: HttpRequest | None = Non
         raise ReviewNotAllowed("Record your own finding first: the AI draft is shown after that.",
                                code="blind_entry_required")
     drafts = list(Draft.objects.filter(image__case_id=case.pk, status=DraftStatus.READY).order_by("created_at", "pk"))
-    audit_log(action="draft.revealed_after_blind_entry", actor=reviewer, obj=case, request=request,
+    audit_log(action="draft.revealed_after_blind_entry", actor=reviewer, obj=case,
               details={"draft_ids": [d.pk for d in drafts]})
     return drafts

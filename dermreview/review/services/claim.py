@@ -13,7 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
@@ -29,7 +28,7 @@ def claim_conflict_message(holder: Any, expires_at: Any) -> str:
     return f"{holder} is reviewing this case (claimed until {local:%H:%M}). It opens for others when they finish or the claim expires."
 
 
-def case_claim(*, case: Case, user: Any, request: HttpRequest | None = None) -> Case:
+def case_claim(*, case: Case, user: Any) -> Case:
     """Claim `case` for `user` (or renew their own claim) until now + DERMREVIEW_CLAIM_MINUTES.
 
     Raises ReviewRoleDenied for non-reviewers, ReviewNotAllowed when the case is not awaiting a sign-off (or
@@ -72,12 +71,12 @@ def case_claim(*, case: Case, user: Any, request: HttpRequest | None = None) -> 
             )
         renewed = previous is not None and previous[0] == user.pk and previous[1] is not None and previous[1] > now
         if not renewed:
-            audit_log(action="case.claim", actor=user, obj=case, request=request,
+            audit_log(action="case.claim", actor=user, obj=case,
                       details={"expires_at": expires.isoformat()})
     return case
 
 
-def case_release(*, case: Case, user: Any, request: HttpRequest | None = None) -> Case:
+def case_release(*, case: Case, user: Any) -> Case:
     """Give up `user`'s claim on `case` (audited as `case.release`).
 
     Releasing a case nobody holds does nothing. Another reviewer's unexpired claim cannot be released
@@ -90,7 +89,7 @@ def case_release(*, case: Case, user: Any, request: HttpRequest | None = None) -
         updated = Case.objects.filter(pk=case.pk, claimed_by=user).update(claimed_by=None, claim_expires_at=None)
         case.refresh_from_db()
         if updated:
-            audit_log(action="case.release", actor=user, obj=case, request=request)
+            audit_log(action="case.release", actor=user, obj=case)
             return case
         holder = case.active_claim_holder(now)
         if holder is not None:

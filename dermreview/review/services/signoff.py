@@ -23,7 +23,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
@@ -67,7 +66,6 @@ def review_sign(
     expected_lock_version: int,
     attestation: bool,
     rejection_reason: str = "",
-    request: HttpRequest | None = None,
 ) -> Review:
     """Sign `reviewer`'s six-field finding for `case`: round 1, or round 2 of a high-risk case.
 
@@ -154,7 +152,7 @@ def review_sign(
                          now, submitted)
             audit_log(
                 action="review.reject_draft" if outcome == ReviewOutcome.REJECTED_DRAFT else "review.sign",
-                actor=reviewer, obj=review, request=request,
+                actor=reviewer, obj=review,
                 details={
                     "version": version, "round": round_no, "outcome": outcome, "draft_id": submitted["draft_id"],
                     "edited_fields": edited, "confirmed_fields": sorted(set(confirmed_fields) - set(edited)),
@@ -181,7 +179,6 @@ def review_amend(
     opened_at: datetime,
     expected_lock_version: int,
     attestation: bool,
-    request: HttpRequest | None = None,
 ) -> Review:
     """Amend a final finding: write version N+1 superseding `review`, void version N's sign-offs.
 
@@ -252,7 +249,7 @@ def review_amend(
             _commit_case(locked, expected_lock_version, new_status, bool(high_risk_class) or locked.high_risk,
                          now, submitted)
             audit_log(
-                action="review.amend", actor=reviewer, obj=amended, request=request,
+                action="review.amend", actor=reviewer, obj=amended,
                 details={
                     "version": amended.version, "supersedes": current.pk, "voided_review_ids": voided,
                     "changed_fields": fields_differing(current.finding_fields(), cleaned), "reason": clean_reason,

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
@@ -35,7 +34,7 @@ def ungradable_reason_text(*, category: str, detail: str = "") -> str:
 
 
 def image_mark_ungradable(
-    *, image: LesionImage, reviewer: Any, reason: str, request: HttpRequest | None = None
+    *, image: LesionImage, reviewer: Any, reason: str
 ) -> LesionImage:
     """Record that `image` cannot be graded, with `reason` (required, at most 200 characters).
 
@@ -68,7 +67,7 @@ def image_mark_ungradable(
         if not updated:
             raise ReviewNotAllowed("This photo is already marked ungradable.", code="state")
         image.refresh_from_db()
-        audit_log(action="image.mark_ungradable", actor=reviewer, obj=image, request=request,
+        audit_log(action="image.mark_ungradable", actor=reviewer, obj=image,
                   details={"reason": reason})
         if not case.images.filter(ungradable_at__isnull=True).exists():
             case.assert_transition(CaseStatus.NEEDS_NEW_PHOTO)
@@ -76,6 +75,6 @@ def image_mark_ungradable(
                 status=CaseStatus.NEEDS_NEW_PHOTO, lock_version=F("lock_version") + 1,
                 claimed_by=None, claim_expires_at=None, updated_at=now,
             )
-            audit_log(action="case.new_photo_requested", actor=reviewer, obj=case, request=request,
+            audit_log(action="case.new_photo_requested", actor=reviewer, obj=case,
                       details={"reason": reason, "ungradable_images": list(case.images.values_list("pk", flat=True))})
     return image

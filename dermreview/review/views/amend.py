@@ -31,7 +31,7 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
                         review=review, reviewer=request.user, fields=form.finding_fields(),
                         reason=form.cleaned_data["reason"], opened_at=opened_at,
                         expected_lock_version=form.cleaned_data["lock_version"],
-                        attestation=form.cleaned_data["attestation"], request=request,
+                        attestation=form.cleaned_data["attestation"],
                     )
                 except ReviewInvalid as exc:
                     for name, message in exc.errors.items():

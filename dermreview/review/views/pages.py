@@ -98,7 +98,7 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
         r.round == 1 and r.reviewer_id == request.user.pk for r in current_reviews(case=case))
     if can_review(request.user) and case.status in REVIEWABLE and not signed_round_one:
         try:
-            case = case_claim(case=case, user=request.user, request=request)
+            case = case_claim(case=case, user=request.user)
         except ReviewConflict as exc:
             holder_conflict = exc.message
     draft = _chosen_draft(case, request.GET.get("draft"))
@@ -133,7 +133,6 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
                         expected_lock_version=form.cleaned_data["lock_version"],
                         attestation=form.cleaned_data["attestation"],
                         rejection_reason=form.cleaned_data["rejection_reason"] if rejecting else "",
-                        request=request,
                     )
                 except ReviewError as exc:
                     return _render_sign_error(request, case, form, draft, exc)
@@ -197,7 +196,7 @@ def _render_review(
     needs_blind = (can_review(user) and blind_entry_required(case=case, user=user)
                    and (holder is None or holder.pk == user.pk))
     if ready and visible:
-        audit_log(action="draft.view", actor=user, obj=case, request=request,
+        audit_log(action="draft.view", actor=user, obj=case,
                   details={"draft_ids": [d.pk for d in ready], "shown_in_form": draft.pk if draft else None})
     reviews = current_reviews(case=case)
     history = list(Review.objects.filter(case_id=case.pk).select_related("reviewer", "voided_by")
@@ -246,7 +245,7 @@ def blind_entry(request: HttpRequest, pk: int) -> HttpResponse:
     form = BlindFindingForm(request.POST)
     if form.is_valid():
         try:
-            blind_finding_record(case=case, reviewer=request.user, fields=form.finding_fields(), request=request)
+            blind_finding_record(case=case, reviewer=request.user, fields=form.finding_fields())
         except ReviewInvalid as exc:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
@@ -264,7 +263,7 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     require_writer(request.user)
     try:
-        case_release(case=case, user=request.user, request=request)
+        case_release(case=case, user=request.user)
     except ReviewNotAllowed as exc:
         messages.error(request, exc.message)
         return redirect("review:case", pk=case.pk)
@@ -282,7 +281,7 @@ def mark_ungradable(request: HttpRequest, image_pk: int) -> HttpResponse:
         return redirect("review:case", pk=image.case_id)
     try:
         reason = ungradable_reason_text(category=form.cleaned_data["category"], detail=form.cleaned_data["detail"])
-        image_mark_ungradable(image=image, reviewer=request.user, reason=reason, request=request)
+        image_mark_ungradable(image=image, reviewer=request.user, reason=reason)
     except ReviewError as exc:
         messages.error(request, exc.message)
         return redirect("review:case", pk=image.case_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.test import RequestFactory
 
+from dermreview.audit.context import audit_context
 from dermreview.audit.models import AuditEvent
 from dermreview.audit.models.audit_event import GENESIS_HASH
 from dermreview.audit.services.events import audit_log
@@ -29,9 +29,8 @@ def test_audit_events_form_a_chain_from_genesis(alice, alice_case) -> None:  # n
 
 @pytest.mark.django_db
 def test_audit_event_records_who_what_where_and_from_which_address(alice, alice_case) -> None:  # noqa: ANN001
-    request = RequestFactory().get("/cases/", REMOTE_ADDR="198.51.100.4")
-
-    event = audit_log(action="case.view", actor=alice, obj=alice_case, request=request, details={"page": 2})
+    with audit_context(ip_address="198.51.100.4"):
+        event = audit_log(action="case.view", actor=alice, obj=alice_case, details={"page": 2})
 
     event.refresh_from_db()
     assert event.actor == alice

@@ -23,12 +23,16 @@ run: install
 	$(PY) manage.py demo_setup
 	$(PY) -m dermreview.devserver
 
-## make test: the whole suite (SQLite and the filesystem broker unless DATABASE_URL / CELERY_BROKER_URL say otherwise).
+## make test: the import contracts (pyproject.toml), then the whole suite (SQLite and the filesystem broker unless
+## DATABASE_URL / CELERY_BROKER_URL say otherwise).
 test: install
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
+## make lint: ruff, and the import-linter contracts that keep the app layers of docs/architecture.md.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## Download the real fine-tune into var/models/ (needs internet). Then: DERMREVIEW_MODEL=var/models/unsloth_Qwen3vl_finetune
 fetch-model: install

@@ -116,13 +116,13 @@ def main() -> int:
         import torch
         from django.conf import settings
 
-        from dermreview.review import scoring
         from dermreview.review.models import AgreementScore
         from dermreview.review.services.agreement import agreement_score_reviews
+        from inference_worker.scoring import get_scorer
 
         ids = make_reviews(args.reviews)
         started = time.perf_counter()
-        scorer = scoring.get_scorer()
+        scorer = get_scorer(model_name=settings.BERTSCORE_MODEL, num_layers=settings.BERTSCORE_NUM_LAYERS)
         load_s = time.perf_counter() - started
         agreement_score_reviews(review_ids=ids[:8])  # warm-up: first forward passes, allocator, SQL caches
         device = str(scorer._scorer.device)
@@ -141,7 +141,8 @@ def main() -> int:
             batched_s.append(time.perf_counter() - t0)
             print(f"round {round_no}: one at a time {single_s[-1]:.3f} s, batched {batched_s[-1]:.3f} s "
                   f"({written} scores)")
-        assert scoring.load_count == 1, "the scorer must load once per process"
+        assert get_scorer(model_name=settings.BERTSCORE_MODEL, num_layers=settings.BERTSCORE_NUM_LAYERS) is scorer, (
+            "the scorer must load once per process")
         assert AgreementScore.objects.count() == args.reviews * 6
 
         single_rate = args.reviews / statistics.median(single_s)

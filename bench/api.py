@@ -93,7 +93,7 @@ def seed(findings: int) -> dict[str, Any]:
     from dermreview.accounts.models import Organisation, User
     from dermreview.cases.models import Case, CaseStatus, LesionImage
     from dermreview.drafting.models import Draft, DraftStatus
-from dermreview.review.models import Review, ReviewOutcome
+    from dermreview.review.models import Review, ReviewOutcome
 
     clinic = Organisation.objects.create(name="Bench Clinic", slug="bench")
     clinician = User.objects.create_user("bench-clinician", organisation=clinic, password=secrets.token_hex(16))

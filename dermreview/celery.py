@@ -29,6 +29,22 @@ app = Celery("dermreview")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+
+@app.on_after_configure.connect
+def _filesystem_broker_folders(sender: Celery, source: Any, **kwargs: Any) -> None:
+    """Make the filesystem broker's folders when Celery first loads its configuration, not when settings load.
+
+    That happens in every process that sends or consumes a task (web, workers, beat), just before it needs them:
+    kombu makes none of them itself, except `control` (and that one only inside an existing folder).
+    """
+    if not str(source.get("broker_url") or "").startswith("filesystem://"):
+        return
+    options = source.get("broker_transport_options") or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if options.get(key):
+            os.makedirs(options[key], exist_ok=True)
+
+
 logger = logging.getLogger("dermreview.celery")
 
 GPU_QUEUE = "gpu"
@@ -54,32 +70,22 @@ def _close_old_database_connections(**kwargs: Any) -> None:
     close_old_connections()
 
 
+# The GPU worker's per-process state (engine, load cooldown, heartbeat) lives in `dermreview.drafting.runtime`;
+# these hooks only tell it when the worker starts and stops. Imported late: Django is not set up yet up here.
+
+
 @worker_ready.connect
 def _gpu_worker_ready(sender: Any = None, **kwargs: Any) -> None:
-    """A GPU worker: heartbeat now, load the model before the first task, keep beating."""
+    """A GPU worker: load the model before the first task, write the heartbeat, keep beating."""
     if sender is None or not _consumes(sender, GPU_QUEUE):
         return
-    from dermreview.drafting.services.heartbeat import worker_state
-    from dermreview.drafting.services.identity import worker_config
-    from dermreview.drafting.services.worker import engine_load
+    from dermreview.drafting.runtime import process_runtime
 
-    state = worker_state()
-    state.hostname = sender.hostname
-    # A model that cannot load is logged once and recorded on the heartbeat; tasks then mark drafts failed with
-    # the reason and the reconciler retries them later. The worker itself stays up.
-    engine_load(worker_config())
-    state.start(hostname=sender.hostname)
+    process_runtime.worker_ready(hostname=sender.hostname)
 
 
 @worker_shutdown.connect
 def _gpu_worker_shutdown(sender: Any = None, **kwargs: Any) -> None:
-    from dermreview.drafting.services.heartbeat import worker_state
+    from dermreview.drafting.runtime import process_runtime
 
-    state = worker_state()
-    if state.hostname:
-        state.model_loaded = False
-        state.last_error = "worker stopped"
-        try:
-            state.beat()
-        except Exception as exc:  # noqa: BLE001 - shutting down; the database may already be gone
-            logger.warning("could not record the worker's shutdown: %s", exc)
+    process_runtime.worker_stopped()

@@ -13,8 +13,10 @@ import sys
 import time
 from pathlib import Path
 
+from dermreview.settings.registry import env as registry_env
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR = Path(os.environ.get("DERMREVIEW_VAR_DIR", ROOT / "var"))
+VAR = registry_env("DERMREVIEW_VAR_DIR", default=ROOT / "var").resolve()
 TINY_MODEL_DIR = VAR / "models" / "tiny-qwen3vl"
 
 BANNER = """
@@ -40,7 +42,9 @@ def main() -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "dermreview.settings.development")
     env.setdefault("PYTHONUNBUFFERED", "1")
     _ensure_model(env)
-    host = env.get("DERMREVIEW_HOST", "127.0.0.1:8000")
+    host = registry_env("DERMREVIEW_HOST")
+    # Settings make no folder on import; celery beat writes its schedule file here before anything else would.
+    VAR.mkdir(parents=True, exist_ok=True)
     celery = [sys.executable, "-m", "celery", "-A", "dermreview", "worker", "--loglevel", "INFO"]
     # The same split as production (see dermreview/celery.py): the model runs in a solo-pool worker of its own (never
     # a forked child, and a slow draft never blocks scoring); the other worker runs scoring and beat (reconciler).
@@ -48,7 +52,7 @@ def main() -> int:
         "web server": [sys.executable, "manage.py", "runserver", host, "--noreload"],
         "GPU worker": [*celery, "-Q", "gpu", "--pool", "solo", "--hostname", "gpu@%h"],
         "worker": [*celery, "--beat", "--schedule", str(VAR / "celerybeat-schedule"), "-Q", "default,scoring",
-                   "--pool", "threads", "--concurrency", env.get("DERMREVIEW_WORKER_CONCURRENCY", "2"),
+                   "--pool", "threads", "--concurrency", str(registry_env("DERMREVIEW_WORKER_CONCURRENCY")),
                    "--hostname", "dev@%h"],
     }
     children = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}

@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from dermreview.cases import urls as case_urls
 from dermreview.core import views as core_views
+from dermreview.review.urls import case_page_urlpatterns, draft_status_urlpatterns
 
 admin.site.site_header = "DermReview administration"
 admin.site.site_title = "DermReview admin"
@@ -12,9 +14,11 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("dermreview.accounts.urls")),
-    path("cases/", include("dermreview.cases.urls")),
+    # One `cases` namespace: the cases app's own pages, and the case page that the review app assembles.
+    path("cases/", include((case_urls.urlpatterns + case_page_urlpatterns, case_urls.app_name))),
     path("review/", include("dermreview.review.urls")),
-    path("review/", include("dermreview.drafting.urls")),
+    # The case page's draft status and fragments, under their old `drafting` names (see review/urls.py).
+    path("review/", include((draft_status_urlpatterns, "drafting"))),
     path("oversight/", include("dermreview.oversight.urls")),
     path("api/v1/", include("dermreview.api.urls")),
     path("admin/", admin.site.urls),

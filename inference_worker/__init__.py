@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from inference_worker.config import WorkerConfig
 from inference_worker.engines import Engine, get_engine
+from inference_worker.identity import ModelIdentity, model_identity
 from inference_worker.parse import ParseFailure, parse_reply
 from inference_worker.prompt import PROMPT_VERSION
 from inference_worker.schema import FINDING_FIELDS, Finding, finding_json_schema
@@ -29,10 +30,12 @@ __all__ = [
     "FailureKind",
     "Finding",
     "ImageInput",
+    "ModelIdentity",
     "ModelLoadError",
     "ParseFailure",
     "WorkerConfig",
     "finding_json_schema",
     "get_engine",
+    "model_identity",
     "parse_reply",
 ]

@@ -13,8 +13,9 @@ import sys
 from pathlib import Path
 
 from inference_worker.config import WorkerConfig
+from inference_worker.identity import REVISION_FILE
 
-REVISION_FILE = "dermreview_revision.txt"
+__all__ = ["REVISION_FILE", "fetch_model", "main"]
 
 
 def fetch_model(cfg: WorkerConfig, directory: Path) -> Path:

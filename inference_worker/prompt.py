@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inference_worker.schema import FINDING_FIELDS
+from inference_worker.fields import FINDING_FIELDS
 
 PROMPT_VERSION = "2026-11-29.1"
 

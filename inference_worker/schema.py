@@ -2,7 +2,8 @@
 
 `Finding` is the contract between the model, the parser and the Django side: six required string
 fields, nothing else. The same model yields the JSON schema used for constrained decoding, so the
-grammar the model is held to and the validation applied afterwards cannot drift apart.
+grammar the model is held to and the validation applied afterwards cannot drift apart. The fields'
+names, order, limits and descriptions come from `inference_worker.fields`, which Django uses too.
 
 Cleaning rules (applied before the length checks, so a value made only of control characters or
 blanks fails ``min_length``):
@@ -19,32 +20,39 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-# Short fields are table cells ("asymmetric", "irregular, notched"); 120 characters leaves room for
-# a short phrase but stops a runaway generation from filling the review screen.
-SHORT_FIELD_MAX_CHARS = 120
-# The summary is a few sentences of prose; 1200 characters is about 200 words.
-SUMMARY_MAX_CHARS = 1200
-
-FINDING_FIELDS: tuple[str, ...] = (
-    "lesion_type",
-    "color",
-    "symmetry",
-    "borders",
-    "texture",
-    "summary",
+from inference_worker.fields import (
+    FINDING_FIELDS,
+    MULTILINE_FIELDS,
+    SHORT_FIELD_MAX_CHARS,
+    SINGLE_LINE_FIELDS,
+    SUMMARY_MAX_CHARS,
+    field_spec,
 )
 
-_SHORT_FIELDS = FINDING_FIELDS[:-1]
+# Re-exported: callers and tests have always imported the field names and limits from here.
+__all__ = [
+    "FINDING_FIELDS",
+    "SHORT_FIELD_MAX_CHARS",
+    "SUMMARY_MAX_CHARS",
+    "Finding",
+    "clean_short_text",
+    "clean_summary_text",
+    "finding_json_schema",
+]
+
 _BLANKS = re.compile(r"[^\S\n]+")  # whitespace other than newline
 _MANY_NEWLINES = re.compile(r"\n{3,}")
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
 
-ShortText = Annotated[str, Field(min_length=1, max_length=SHORT_FIELD_MAX_CHARS)]
-SummaryText = Annotated[str, Field(min_length=1, max_length=SUMMARY_MAX_CHARS)]
+
+def _spec_field(name: str) -> Any:
+    """The pydantic constraint of one field, from its spec: required, non-blank, within its length."""
+    spec = field_spec(name)
+    return Field(min_length=1, max_length=spec.max_length, description=spec.description)
 
 
 def _drop_control_characters(text: str, *, keep_newlines: bool) -> str:
@@ -83,22 +91,22 @@ class Finding(BaseModel):
     # something to coerce into a plausible-looking string.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-    lesion_type: ShortText = Field(
-        description="Morphological type of the lesion, e.g. macule, papule, plaque, nodule."
-    )
-    color: ShortText = Field(description="Colour or colours of the lesion.")
-    symmetry: ShortText = Field(description="Symmetry of shape and colour.")
-    borders: ShortText = Field(description="Character of the borders, e.g. well-defined, irregular.")
-    texture: ShortText = Field(description="Surface texture, e.g. smooth, scaly, crusted.")
-    summary: SummaryText = Field(description="Short clinical description of the visible features.")
+    # Declared one by one so type checkers know the attributes; names, order, limits and descriptions come
+    # from `inference_worker.fields`, and tests/inference_worker/test_fields.py checks the two agree.
+    lesion_type: str = _spec_field("lesion_type")
+    color: str = _spec_field("color")
+    symmetry: str = _spec_field("symmetry")
+    borders: str = _spec_field("borders")
+    texture: str = _spec_field("texture")
+    summary: str = _spec_field("summary")
 
-    @field_validator(*_SHORT_FIELDS, mode="before")
+    @field_validator(*SINGLE_LINE_FIELDS, mode="before")
     @classmethod
     def _clean_short(cls, value: Any) -> Any:
         # Non-strings pass through untouched so that strict validation reports the wrong type.
         return clean_short_text(value) if isinstance(value, str) else value
 
-    @field_validator("summary", mode="before")
+    @field_validator(*MULTILINE_FIELDS, mode="before")
     @classmethod
     def _clean_summary(cls, value: Any) -> Any:
         return clean_summary_text(value) if isinstance(value, str) else value

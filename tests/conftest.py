@@ -33,6 +33,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> None:
+    """Make VAR_DIR, home of the SQLite test database, before pytest-django creates it: settings make no folder on
+    import, and a fresh clone has no var/ (when DJANGO_SECRET_KEY is set, nothing else makes it either)."""
+    from django.conf import settings
+
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _private_media_root(settings: object, tmp_path: Path) -> Path:
     """Each test writes photos into its own folder, never into var/media."""

@@ -1,14 +1,24 @@
-"""Login events go to the audit trail. Django emits these signals; we only record them."""
+"""Account signals: the one accounts sends, and the audit receivers for the ones Django sends.
+
+`credentials_changed` is sent after a user's password changed, with `user`. Accounts knows nothing of the
+credentials other apps derive from the password; each such app connects a receiver and ends its own (the API
+app revokes the user's token, see `dermreview/api/apps.py`). Receivers run in the request; an exception is
+not swallowed.
+
+Django's login signals are recorded in the audit trail below.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.http import HttpRequest
 
 from dermreview.audit.services.events import audit_log
+
+credentials_changed = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="audit-login")

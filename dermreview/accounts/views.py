@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpResponse
 
-from dermreview.api.services.tokens import api_token_revoke
+from dermreview.accounts.signals import credentials_changed
 from dermreview.audit.services.events import audit_log
 
 
 class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, recorded in the audit trail (Django sends no signal for it).
 
-    A new password also revokes the user's API token: whoever changes a password after a suspected leak
-    expects every credential derived from the old one to stop working.
+    A new password also ends every credential derived from the old one (whoever changes a password after a
+    suspected leak expects that): `credentials_changed` tells the apps that hold such credentials.
     """
 
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
-        audit_log(action="auth.password_change", actor=self.request.user, obj=self.request.user)
-        api_token_revoke(user=self.request.user)
+        user = self.request.user
+        audit_log(action="auth.password_change", actor=user, obj=user)
+        credentials_changed.send(sender=get_user_model(), user=user)
         return response

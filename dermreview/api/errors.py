@@ -23,7 +23,7 @@ from rest_framework.views import set_rollback
 
 from dermreview.cases.models.case import InvalidTransition
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
+from dermreview.review.errors import ReviewConflict, ReviewError, ReviewInvalid, ReviewNotAllowed
 
 logger = logging.getLogger("dermreview.api")
 
@@ -101,24 +101,30 @@ def _translate(exc: BaseException) -> BaseException:
     return _translate_review_error(exc)
 
 
-# ReviewNotAllowed codes that are about *who* asks (403) rather than the case's state (409).
-_NOT_ALLOWED_FORBIDDEN = {"role", "same_reviewer"}
+# The API's `error` code for a ReviewNotAllowed reason, where it differs from the service's own `code`.
 _NOT_ALLOWED_ERROR = {"state": "invalid_state", "claim": "claimed"}
 
 
+class ReviewRefused(exceptions.APIException):
+    """A review error answered with the status its class states (`ReviewError.http_status`, review/errors.py):
+    the same status the browser's review pages give it."""
+
+    def __init__(self, exc: ReviewError, *, code: str) -> None:
+        super().__init__(exc.message, code=code)
+        self.status_code = exc.http_status
+
+
 def _translate_review_error(exc: BaseException) -> BaseException:
-    """The review services' domain errors (review/errors.py) as HTTP errors."""
+    """The review services' domain errors (review/errors.py) as HTTP errors, with their own status."""
+    if isinstance(exc, ReviewInvalid):
+        # A 400 (ReviewInvalid.http_status) with the fields named as the API names them.
+        return exceptions.ValidationError({_api_field_name(name): [message] for name, message in exc.errors.items()})
     if isinstance(exc, ReviewConflict):
-        conflict = Conflict(exc.message, code="conflict")
+        conflict = ReviewRefused(exc, code="conflict")
         conflict.extra = {"current_lock_version": exc.current_lock_version}  # type: ignore[attr-defined]
         return conflict
     if isinstance(exc, ReviewNotAllowed):
-        code = _NOT_ALLOWED_ERROR.get(exc.code, exc.code)
-        if exc.code in _NOT_ALLOWED_FORBIDDEN:
-            return exceptions.PermissionDenied(exc.message, code=code)
-        return Conflict(exc.message, code=code)
-    if isinstance(exc, ReviewInvalid):
-        return exceptions.ValidationError({_api_field_name(name): [message] for name, message in exc.errors.items()})
+        return ReviewRefused(exc, code=_NOT_ALLOWED_ERROR.get(exc.code, exc.code))
     return exc
 
 

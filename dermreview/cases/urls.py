@@ -6,13 +6,13 @@ from dermreview.cases.views import case_pages, media, uploads
 
 app_name = "cases"
 
+# The case page (`detail`) and its photo grid (`image_grid`) are in this namespace too, mounted by dermreview/urls.py
+# from `review.urls.case_page_urlpatterns`: they show drafts and findings, which this app may not import.
 urlpatterns = [
     path("", case_pages.case_list, name="list"),
     path("new/", case_pages.case_new, name="new"),
-    path("<int:pk>/", case_pages.case_detail, name="detail"),
     path("<int:pk>/edit/", case_pages.case_edit, name="edit"),
     path("<int:pk>/images/upload/", uploads.image_upload, name="image_upload"),
-    path("<int:pk>/images/grid/", uploads.image_grid, name="image_grid"),
     path("media/images/<int:image_pk>/", media.image_file, name="image_file"),
     path("media/thumbnails/<int:image_pk>/", media.image_thumbnail, name="image_thumbnail"),
 ]

@@ -22,8 +22,8 @@ from django.core.cache import cache  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.oversight.services.model_card import FIELD_LABELS  # noqa: E402
-from dermreview.oversight.services.series import (  # noqa: E402
+from dermreview.oversight.selectors.model_card import FIELD_LABELS  # noqa: E402
+from dermreview.oversight.selectors.series import (  # noqa: E402
     HISTOGRAM_BINS,
     Histogram,
     ReviewerWeek,

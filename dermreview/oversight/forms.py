@@ -8,9 +8,9 @@ from django import forms
 from django.conf import settings
 
 from dermreview.cases.models import BodySite, CaptureType
-from dermreview.oversight.services.audit_browser import AuditFilters
-from dermreview.oversight.services.filters import OversightFilters, Scorer
-from dermreview.oversight.services.model_card import FilterChoices
+from dermreview.oversight.selectors.audit_events import AuditFilters
+from dermreview.oversight.selectors.filters import OversightFilters, Scorer
+from dermreview.oversight.selectors.model_card import FilterChoices
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

@@ -10,19 +10,12 @@ from django.core import signing
 from django.utils import timezone
 
 from dermreview.cases.models import BodySite
-from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.models.fields import FIELD_LABELS as FIELD_LABELS  # re-exported for the review views
+from dermreview.drafting.models.fields import FINDING_FIELDS, field_spec
 from dermreview.review.services.queue import AGE_CHOICES, QUEUE_STATUSES
-from dermreview.review.services.rules import FIELD_MAX_LENGTH, SUGGESTIONS
+from dermreview.review.services.rules import SUGGESTIONS
 from dermreview.review.services.ungradable import UNGRADABLE_REASONS
 
-FIELD_LABELS = {
-    "lesion_type": "Lesion type",
-    "color": "Colour",
-    "symmetry": "Symmetry",
-    "borders": "Borders",
-    "texture": "Texture",
-    "summary": "Summary",
-}
 _OPENED_SALT = "dermreview.review.opened"
 
 
@@ -47,14 +40,16 @@ def opened_at_from_token(token: str, *, case_id: int) -> datetime | None:
 
 
 def _finding_field(name: str) -> forms.CharField:
-    # Blank allowed here: the service reports a missing field with the policy's own message.
-    if name == "summary":
-        return forms.CharField(label=FIELD_LABELS[name], required=False, max_length=FIELD_MAX_LENGTH[name],
+    # Label, limit and widget from the one definition of the fields. Blank allowed here: the service reports a
+    # missing field with the policy's own message.
+    spec = field_spec(name)
+    if spec.multiline:
+        return forms.CharField(label=spec.label, required=False, max_length=spec.max_length,
                                widget=forms.Textarea(attrs={"rows": 4}), strip=False)
     attrs: dict[str, Any] = {"autocomplete": "off"}
     if name in SUGGESTIONS:
         attrs["list"] = f"suggest-{name}"
-    return forms.CharField(label=FIELD_LABELS[name], required=False, max_length=FIELD_MAX_LENGTH[name],
+    return forms.CharField(label=spec.label, required=False, max_length=spec.max_length,
                            widget=forms.TextInput(attrs=attrs))
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.review.views import amend, pages, result
+from dermreview.review.views import amend, case_pages, pages, result
 
 app_name = "review"
 
@@ -15,4 +15,18 @@ urlpatterns: list = [
     path("reviews/<int:pk>/", result.result, name="result"),
     path("reviews/<int:pk>/agreement.json", result.result_json, name="result_json"),
     path("reviews/<int:pk>/amend/", amend.amend, name="amend"),
+]
+
+# The case page and its live parts keep their URLs and names from before they moved here (see
+# review/views/case_pages.py); dermreview/urls.py mounts them. They show draft status and the signed finding,
+# which the cases and drafting apps may not assemble: that needs the review app's blind-first rule.
+# At /cases/, in the `cases` namespace:
+case_page_urlpatterns: list = [
+    path("<int:pk>/", case_pages.case_detail, name="detail"),
+    path("<int:pk>/images/grid/", case_pages.image_grid, name="image_grid"),
+]
+# At /review/, in the `drafting` namespace (polled by static/js/draft_status.js):
+draft_status_urlpatterns: list = [
+    path("cases/<int:pk>/drafts/status/", case_pages.case_drafts_status, name="draft_status"),
+    path("images/<int:pk>/draft/", case_pages.image_draft, name="image_draft"),
 ]

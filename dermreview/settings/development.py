@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from dermreview.settings.base import *  # noqa: F403
-from dermreview.settings.env import env_bool
+from dermreview.settings.registry import env
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env("DJANGO_DEBUG", default=True)

@@ -1,50 +1,60 @@
-"""Reading configuration from the environment.
+"""Parsing one raw environment value, and the secret key.
 
-Every value DermReview reads is parsed here so that a malformed value stops start-up with a message
-that names the variable, instead of surfacing later as a confusing runtime error.
+Each parser takes the variable's name so that a malformed value stops start-up with a message that names the
+variable, instead of surfacing later as a confusing runtime error. Which variable has which parser, default and
+bounds is declared once, in `dermreview/settings/variables/`; `registry.env()` is what settings call.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
 import stat
+from collections.abc import Mapping
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-env = environ.Env()
 
-
-def _raw(name: str) -> str | None:
-    value = os.environ.get(name)
+def raw_value(name: str, environ_: Mapping[str, str] | None = None) -> str | None:
+    """The variable's text, or None when it is unset or empty (empty means "use the default")."""
+    value = (os.environ if environ_ is None else environ_).get(name)
     return value if value not in (None, "") else None
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = _raw(name)
-    if raw is None:
-        return default
+def _check_range(name: str, value: float, minimum: float | None, maximum: float | None) -> None:
+    too_low = minimum is not None and value < minimum
+    too_high = maximum is not None and value > maximum
+    if not (too_low or too_high):
+        return
+    if minimum is not None and maximum is not None:
+        raise ImproperlyConfigured(f"{name} must lie between {minimum} and {maximum}, got {value}")
+    if too_low:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
+
+
+def parse_int(name: str, raw: str, *, minimum: float | None = None, maximum: float | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    _check_range(name, value, minimum, maximum)
     return value
 
 
-def env_float(name: str, default: float, *, minimum: float | None = None, maximum: float | None = None) -> float:
-    raw = _raw(name)
-    if raw is None:
-        return default
+def parse_float(name: str, raw: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ImproperlyConfigured(f"{name} must lie between {minimum} and {maximum}, got {value}")
+        value = math.nan
+    # nan compares false with every bound, so it would slip through the range check below.
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}")
+    _check_range(name, value, minimum, maximum)
     return value
 
 
@@ -52,10 +62,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = _raw(name)
-    if raw is None:
-        return default
+def parse_bool(name: str, raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in _TRUE:
         return True
@@ -64,31 +71,49 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/yes/no/on/off, got {raw!r}")
 
 
-def env_str(name: str, default: str) -> str:
-    return _raw(name) or default
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = _raw(name)
-    if raw is None:
-        return default
+def parse_list(name: str, raw: str) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = env_str(name, default)
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
+def parse_choice(name: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+def _either(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def url_scheme(raw: str) -> str:
+    return raw.split("://", 1)[0].lower() if "://" in raw else ""
+
+
+def parse_url(name: str, raw: str, schemes: tuple[str, ...]) -> str:
+    scheme = url_scheme(raw)
+    if scheme not in schemes:
+        # Name the scheme only: broker and cache URLs may carry a password.
+        raise ImproperlyConfigured(
+            f"{name} must be {_either([f'{s}://' for s in schemes])}, got scheme {scheme or '(none)'!r}"
+        )
+    return raw
+
+
+_RATE_RE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def parse_rate(name: str, raw: str) -> str:
+    if not _RATE_RE.match(raw):
+        raise ImproperlyConfigured(f"{name} must look like '10/min' (per s, min, hour or day), got {raw!r}")
+    return raw
 
 
 # DermReview is tested on these two; django-environ would accept any scheme and defer the error to the first query.
 DATABASE_SCHEMES = ("postgres", "postgresql", "pgsql", "psql", "sqlite")
 
 
-def env_database(name: str, default: str) -> dict:
-    raw = _raw(name) or default
-    scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
+def parse_database(name: str, raw: str) -> dict:
+    scheme = url_scheme(raw)
     if scheme not in DATABASE_SCHEMES:
         raise ImproperlyConfigured(
             f"{name} must be a postgres:// or sqlite:// URL, got scheme {scheme or '(none)'!r}"
@@ -104,8 +129,12 @@ def env_database(name: str, default: str) -> dict:
 
 
 def secret_key_from_env_or_file(var_dir: Path) -> str:
-    """Return DJANGO_SECRET_KEY, or a key generated once into var/ (mode 600) and reused after."""
-    configured = _raw("DJANGO_SECRET_KEY")
+    """Return DJANGO_SECRET_KEY, or a key generated once into var/ (mode 600) and reused after.
+
+    This is the one place settings may create a folder: the key must outlive the process (the web server and the
+    workers of `make run` share it), so the first process to start writes it, making var/ if it has to.
+    """
+    configured = raw_value("DJANGO_SECRET_KEY")
     if configured:
         return configured
     path = var_dir / "secret_key"

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
-from dermreview.settings.base import *  # noqa: F403
-from dermreview.settings.env import env_bool, env_int
+from dermreview.settings.registry import VARIABLES, env, is_set
+from dermreview.settings.variable import SETTINGS
 
-# Web, workers and beat run in separate containers: a key generated into each one's var/ would differ, and
-# sessions and signed values would break between them. Production takes the key from the environment only.
-if not os.environ.get("DJANGO_SECRET_KEY"):
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production (e.g. `openssl rand -hex 50`)")
-if not os.environ.get("DJANGO_ALLOWED_HOSTS"):
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set in production (the site's host name)")
+# Checked before base is imported, which would otherwise generate a secret key file first. Web, workers and beat run
+# in separate containers: a key generated into each one's var/ would differ, and sessions and signed values would
+# break between them. Production takes the key (and the host names) from the environment only.
+for _variable in VARIABLES.values():
+    if _variable.required_in_production and _variable.read_by == SETTINGS and not is_set(_variable.name):
+        raise ImproperlyConfigured(f"{_variable.name} must be set in production ({_variable.required_in_production})")
+
+from dermreview.settings.base import *  # noqa: E402,F403
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = env("DJANGO_SECURE_SSL_REDIRECT")
 # The container healthcheck calls gunicorn directly over plain HTTP; it must not be bounced to https.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000, minimum=0)
+SECURE_HSTS_SECONDS = env("DJANGO_HSTS_SECONDS")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True

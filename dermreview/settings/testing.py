@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-# Tests get their own broker folder so that a `make run` worker never sees their messages.
-_var = os.environ.get("DERMREVIEW_VAR_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "var")
-os.environ.setdefault("DERMREVIEW_BROKER_DIR", os.path.join(_var, "test-broker"))
+from dermreview.settings.registry import env
+
+# Tests get their own broker folder so that a `make run` worker never sees their messages. Set in the environment
+# (not only here) so that the worker processes the tests start inherit it.
+_var = env("DERMREVIEW_VAR_DIR", default=Path(__file__).resolve().parents[2] / "var")
+os.environ.setdefault("DERMREVIEW_BROKER_DIR", str(_var / "test-broker"))
 
 from dermreview.settings.base import *  # noqa: E402,F403
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from inference_worker.identity import ModelIdentity
 from inference_worker.parse import ParseFailure, parse_reply
-from inference_worker.prompt import PROMPT_VERSION
 from inference_worker.schema import Finding
 from inference_worker.types import BackendName, DraftResult, FailureKind, ImageInput
 
@@ -17,12 +17,12 @@ class Engine(Protocol):
     """Turns photos into draft findings.
 
     ``generate`` returns one result per input, in input order, and does not raise for a bad
-    model reply or a failed item: those become results with a ``failure_kind``.
+    model reply or a failed item: those become results with a ``failure_kind``. Every result
+    carries the engine's `identity` (see `inference_worker.identity`).
     """
 
     backend: BackendName
-    model_id: str
-    model_revision: str
+    identity: ModelIdentity
 
     def generate(self, images: Sequence[ImageInput]) -> list[DraftResult]: ...
 
@@ -31,9 +31,7 @@ class Engine(Protocol):
 class DraftOrigin:
     """The fields of a `DraftResult` that describe where it came from, shared by a batch."""
 
-    backend: BackendName
-    model_id: str
-    model_revision: str
+    identity: ModelIdentity
     batch_size: int
 
 
@@ -90,10 +88,10 @@ def _result(
         failure_kind=failure_kind,
         failure_message=failure_message,
         raw_text=raw_text,
-        backend=origin.backend,
-        model_id=origin.model_id,
-        model_revision=origin.model_revision,
-        prompt_version=PROMPT_VERSION,
+        backend=origin.identity.backend,
+        model_id=origin.identity.model_id,
+        model_revision=origin.identity.model_revision,
+        prompt_version=origin.identity.prompt_version,
         preprocess_ms=metrics.preprocess_ms,
         generate_ms=metrics.generate_ms,
         prompt_tokens=metrics.prompt_tokens,

@@ -29,6 +29,7 @@ import httpx
 
 from inference_worker.config import WorkerConfig
 from inference_worker.engines.base import DraftOrigin, ItemMetrics, draft_from_error, draft_from_reply
+from inference_worker.identity import model_identity
 from inference_worker.preprocess import prepare_image
 from inference_worker.prompt import PROMPT_TEXT
 from inference_worker.schema import finding_json_schema
@@ -66,8 +67,7 @@ class OpenAIEngine:
     ) -> None:
         """``backoff_s`` is the first retry delay (doubled each retry, capped at 8 s, jittered)."""
         self.cfg = cfg
-        self.model_id = cfg.served_model_name
-        self.model_revision = cfg.model_revision
+        self.identity = model_identity(cfg)
         self._backoff_s = backoff_s
         headers = {"Content-Type": "application/json"}
         if cfg.openai_api_key:
@@ -97,7 +97,7 @@ class OpenAIEngine:
 
     def _describe_one(self, item: ImageInput) -> DraftResult:
         # The server batches on its side; from here each image is a batch of one.
-        origin = DraftOrigin(self.backend, self.model_id, self.model_revision, batch_size=1)
+        origin = DraftOrigin(self.identity, batch_size=1)
         started = time.perf_counter()
         try:
             data_url = _jpeg_data_url(

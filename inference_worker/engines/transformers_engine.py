@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from PIL import Image
 
 from inference_worker.config import WorkerConfig
 from inference_worker.engines.base import DraftOrigin, ItemMetrics, draft_from_error, draft_from_reply
+from inference_worker.identity import ModelIdentity, model_identity
 from inference_worker.preprocess import prepare_image
 from inference_worker.prompt import build_messages
 from inference_worker.schema import finding_json_schema
@@ -59,14 +60,13 @@ class TransformersEngine:
         processor: Any,
         device: torch.device,
         grammar: Any | None,
-        model_revision: str,
+        identity: ModelIdentity,
     ) -> None:
         self.cfg = cfg
         self.model = model
         self.processor = processor
         self.device = device
-        self.model_id = cfg.model
-        self.model_revision = model_revision
+        self.identity = identity
         self._grammar = grammar
         # One model, one batch at a time: concurrent generate calls would only compete for the
         # same device and multiply activation memory.
@@ -102,9 +102,10 @@ class TransformersEngine:
         except Exception as exc:  # any failure here means "no model"; the reason says which
             raise ModelLoadError(_describe_load_failure(cfg, exc)) from exc
 
-        # A hub download records the commit it resolved to; report that, not a moving branch name.
+        # A hub download records the commit it resolved to: worth a log line when the configuration names a
+        # moving branch. Drafts record the configured identity, the one the web tier queued them under.
         revision = getattr(model.config, "_commit_hash", None) or cfg.model_revision
-        engine = cls.from_components(cfg, model=model, processor=processor, model_revision=revision)
+        engine = cls.from_components(cfg, model=model, processor=processor)
         logger.info(
             "loaded %s (revision %s) on %s as %s in %.1fs",
             cfg.model,
@@ -117,13 +118,17 @@ class TransformersEngine:
 
     @classmethod
     def from_components(
-        cls, cfg: WorkerConfig, *, model: Any, processor: Any, model_revision: str
+        cls, cfg: WorkerConfig, *, model: Any, processor: Any, model_revision: str | None = None
     ) -> TransformersEngine:
         """Prepare an already-built model and processor for generation, as `load` does.
 
         `load` goes through here; so does the benchmark's full-size random model, which is built
-        in memory rather than saved and reloaded.
+        in memory rather than saved and reloaded. ``model_revision`` replaces the configured
+        revision in the identity the engine reports (the in-memory model has no revision of its own).
         """
+        identity = model_identity(cfg)
+        if model_revision is not None:
+            identity = replace(identity, model_revision=model_revision)
         device = resolve_device(cfg.device)
         try:
             model = model.to(device).eval()
@@ -142,7 +147,7 @@ class TransformersEngine:
                 processor=processor,
                 device=device,
                 grammar=grammar,
-                model_revision=model_revision,
+                identity=identity,
             )
         except Exception as exc:  # e.g. out of device memory, or a tokenizer xgrammar cannot read
             raise ModelLoadError(f"model {cfg.model!r} loaded but could not be prepared: {exc}") from exc
@@ -252,7 +257,7 @@ class TransformersEngine:
         return drafts
 
     def _origin(self, *, batch_size: int) -> DraftOrigin:
-        return DraftOrigin(self.backend, self.model_id, self.model_revision, batch_size)
+        return DraftOrigin(self.identity, batch_size)
 
 
 def _until_stop(row: list[int], stop_ids: Sequence[int], max_new_tokens: int) -> tuple[list[int], bool]:

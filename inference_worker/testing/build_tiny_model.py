@@ -28,10 +28,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+# The marker and the identity drafts of this model record live with the other identities, in the package
+# proper: production code recognises the tiny model but never imports this test-only builder.
+from inference_worker.identity import TINY_MODEL_MARKER_FILE as MARKER_FILE
+from inference_worker.identity import TINY_MODEL_MARKER_KIND as MARKER_KIND
+from inference_worker.identity import is_tiny_model
+
+__all__ = ["BUILDER_VERSION", "MARKER_FILE", "MARKER_KIND", "build_tiny_model", "is_tiny_model", "main"]
+
 # Bump when the output changes, so stale cached copies are rebuilt.
 BUILDER_VERSION = 3
-MARKER_FILE = "dermreview_tiny_model.json"
-MARKER_KIND = "dermreview-tiny-qwen3vl"
 
 SPECIAL_TOKENS = (
     "<|endoftext|>",
@@ -342,15 +348,6 @@ def _marker_matches(marker: Path) -> bool:
     except (OSError, ValueError):
         return False
     return data.get("kind") == MARKER_KIND and data.get("builder_version") == BUILDER_VERSION
-
-
-def is_tiny_model(path: str | Path) -> bool:
-    """True when ``path`` is a local directory built by this module (any builder version)."""
-    try:
-        data = json.loads((Path(path) / MARKER_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return data.get("kind") == MARKER_KIND
 
 
 def main(argv: list[str] | None = None) -> int:

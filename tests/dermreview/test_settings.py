@@ -1,5 +1,6 @@
 """Settings come from the environment: malformed values stop start-up, production passes `check --deploy`,
-and every variable the code reads is documented in .env.example and the README."""
+and every variable the code reads is registered (so .env.example and the README, generated from the registry,
+document it). The registry itself, the generated docs and import side effects: tests/dermreview/settings/."""
 
 from __future__ import annotations
 
@@ -14,19 +15,12 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
 from dermreview.settings import base
-from dermreview.settings.env import (
-    env_bool,
-    env_choice,
-    env_database,
-    env_float,
-    env_int,
-    env_list,
-    secret_key_from_env_or_file,
-)
+from dermreview.settings.env import secret_key_from_env_or_file
+from dermreview.settings.registry import VARIABLES
+from dermreview.settings.variable import COMPOSE, GUNICORN, SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_PREFIXES = ("DERMREVIEW_", "DJANGO_", "CELERY_", "DATABASE_", "BERTSCORE_")
@@ -69,6 +63,8 @@ def _production_env(**overrides: str) -> dict[str, str]:
         ("CELERY_BROKER_URL", "ftp://broker", "CELERY_BROKER_URL must be filesystem://"),
         ("DERMREVIEW_BLIND_FIRST_SHARE", "1.5", "DERMREVIEW_BLIND_FIRST_SHARE must lie between 0.0 and 1.0"),
         ("DERMREVIEW_BATCH_SIZE", "eight", "DERMREVIEW_BATCH_SIZE='eight' is malformed"),
+        ("DERMREVIEW_OVERSIGHT_DAILY_HOUR", "24", "DERMREVIEW_OVERSIGHT_DAILY_HOUR must lie between 0 and 23"),
+        ("DERMREVIEW_API_UPLOAD_RATE", "lots", "DERMREVIEW_API_UPLOAD_RATE must look like '10/min'"),
     ],
 )
 def test_settings_malformed_env_value_stops_startup_naming_the_variable(
@@ -134,22 +130,27 @@ def test_settings_valid_env_values_reach_the_settings(tmp_path: Path) -> None:
 
 
 def test_settings_embedded_defaults_need_no_server(tmp_path: Path) -> None:
+    # The broker's folder is made when Celery loads its configuration (dermreview/celery.py), not by settings.
     script = (
-        "import json, django; django.setup(); from django.conf import settings as s; print(json.dumps("
+        "import json, os, django; django.setup(); from django.conf import settings as s;"
+        "queue = s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in']; before = os.path.isdir(queue);"
+        "from dermreview.celery import app; app.conf.broker_url; print(json.dumps("
         "[s.DATABASES['default']['ENGINE'], str(s.DATABASES['default']['NAME']), s.CELERY_BROKER_URL,"
-        " s.CELERY_TASK_ALWAYS_EAGER if hasattr(s, 'CELERY_TASK_ALWAYS_EAGER') else False]))"
+        " s.CELERY_TASK_ALWAYS_EAGER if hasattr(s, 'CELERY_TASK_ALWAYS_EAGER') else False,"
+        " queue, before, os.path.isdir(queue)]))"
     )
     env = _clean_env(tmp_path, DJANGO_SETTINGS_MODULE="dermreview.settings.development")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
 
     assert result.returncode == 0, result.stderr
-    engine, name, broker, eager = json.loads(result.stdout.strip().splitlines()[-1])
+    engine, name, broker, eager, queue, before, after = json.loads(result.stdout.strip().splitlines()[-1])
     assert engine == "django.db.backends.sqlite3"
     assert name == str(tmp_path.resolve() / "dermreview.sqlite3")
     assert broker == "filesystem://"
     assert eager is False  # real multi-process Celery, not eager mode
-    assert (tmp_path / "broker" / "queue").is_dir()
+    assert queue == str(tmp_path.resolve() / "broker" / "queue")
+    assert (before, after) == (False, True)
 
 
 # --- production -------------------------------------------------------------------------------------
@@ -238,86 +239,56 @@ def test_settings_sessions_expire_when_idle_and_with_the_browser() -> None:
     assert base.SESSION_COOKIE_HTTPONLY is True
 
 
-# --- the parsing helpers ----------------------------------------------------------------------------
-
-def test_env_helpers_parse_and_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("X_INT", "42")
-    monkeypatch.setenv("X_FLOAT", "0.25")
-    monkeypatch.setenv("X_BOOL", "Yes")
-    monkeypatch.setenv("X_LIST", " a, b ,,c ")
-    monkeypatch.setenv("X_EMPTY", "")
-
-    assert env_int("X_INT", 1) == 42
-    assert env_int("X_EMPTY", 7) == 7  # empty means unset
-    assert env_float("X_FLOAT", 1.0, minimum=0.0, maximum=1.0) == 0.25
-    assert env_bool("X_BOOL", False) is True
-    assert env_list("X_LIST", []) == ["a", "b", "c"]
-    assert env_choice("X_MISSING", "django", ("django", "x-sendfile")) == "django"
-    assert env_database("X_MISSING", "sqlite:////tmp/x.sqlite3")["ENGINE"] == "django.db.backends.sqlite3"
-
-
-@pytest.mark.parametrize(
-    ("helper", "raw", "message"),
-    [
-        (lambda: env_int("X_VALUE", 1, minimum=5), "3", "X_VALUE must be at least 5, got 3"),
-        (lambda: env_int("X_VALUE", 1), "1.5", "X_VALUE must be an integer, got '1.5'"),
-        (lambda: env_float("X_VALUE", 0.0, maximum=1.0), "2", "X_VALUE must lie between None and 1.0"),
-        (lambda: env_bool("X_VALUE", True), "enabled", "X_VALUE must be one of true/false"),
-        (lambda: env_choice("X_VALUE", "a", ("a", "b")), "c", "X_VALUE must be one of a, b, got 'c'"),
-        (lambda: env_database("X_VALUE", "sqlite://"), "mysql://u@h/db", "X_VALUE must be a postgres://"),
-    ],
-)
-def test_env_helpers_reject_malformed_values_by_name(
-    monkeypatch: pytest.MonkeyPatch, helper: object, raw: str, message: str
-) -> None:
-    monkeypatch.setenv("X_VALUE", raw)
-
-    with pytest.raises(ImproperlyConfigured, match=re.escape(message)):
-        helper()  # type: ignore[operator]
-
-
-# --- documentation ----------------------------------------------------------------------------------
+# --- every variable read is registered -------------------------------------------------------------
 
 # Variables that are read but are not configuration: Django's own bootstrap switch, and a test-only escape.
 _NOT_CONFIGURATION = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-# A variable name passed as the first argument of any call (env_int("X", ...), os.environ.get("X"), a helper
-# such as _api_rate("X", ...)), or used as a key of os.environ.
+_PREFIXES = "DERMREVIEW|DJANGO|CELERY|DATABASE|BERTSCORE|GUNICORN|HF_HUB"
+# A variable name passed as the first argument of any call (env("X"), os.environ.get("X"), a helper such as
+# registry_env("X", ...)), or used as a key of os.environ.
 _READ_PATTERN = re.compile(
-    r"""\w\(\s*["']((?:DERMREVIEW|DJANGO|CELERY|DATABASE|BERTSCORE)_[A-Z0-9_]+)["']\s*[,)]"""
-    r"""|environ\[\s*["']((?:DERMREVIEW|DJANGO|CELERY|DATABASE|BERTSCORE)_[A-Z0-9_]+)["']\s*\]"""
+    rf"""\w\(\s*["']((?:{_PREFIXES})_[A-Z0-9_]+)["']\s*[,)]"""
+    rf"""|environ\[\s*["']((?:{_PREFIXES})_[A-Z0-9_]+)["']\s*\]"""
 )
 
 
 def _variables_read_by_the_code() -> set[str]:
     names: set[str] = set()
-    for package in ("dermreview", "inference_worker"):
-        for path in (ROOT / package).rglob("*.py"):
-            for match in _READ_PATTERN.finditer(path.read_text(encoding="utf-8")):
-                names.add(match.group(1) or match.group(2))
+    registry = ROOT / "dermreview" / "settings" / "variables"
+    for path in [*(ROOT / "dermreview").rglob("*.py"), *(ROOT / "inference_worker").rglob("*.py"),
+                 *(ROOT / "deploy").glob("*.py")]:
+        if registry in path.parents:
+            continue  # the entries themselves: finding them there would prove nothing
+        for match in _READ_PATTERN.finditer(path.read_text(encoding="utf-8")):
+            names.add(match.group(1) or match.group(2))
     return names - _NOT_CONFIGURATION
 
 
 def test_settings_the_scan_finds_the_variables_we_know_about() -> None:
-    # Guards the scan itself: if the pattern broke, the two documentation tests would pass vacuously.
+    # Guards the scan itself: if the pattern broke, the registry tests below would pass vacuously.
     found = _variables_read_by_the_code()
 
     assert {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "DERMREVIEW_UPLOAD_MAX_BYTES",
-            "DERMREVIEW_MODEL", "DERMREVIEW_DEMO_PASSWORD", "BERTSCORE_MODEL"} <= found
+            "DERMREVIEW_MODEL", "DERMREVIEW_DEMO_PASSWORD", "BERTSCORE_MODEL", "DERMREVIEW_HOST",
+            "GUNICORN_BIND", "HF_HUB_OFFLINE"} <= found
 
 
-def test_settings_every_variable_read_is_in_env_example() -> None:
-    text = (ROOT / ".env.example").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE))
+def test_settings_every_variable_read_is_registered() -> None:
+    # Registered means documented: .env.example and the README are generated from the registry.
+    missing = sorted(_variables_read_by_the_code() - set(VARIABLES))
 
-    missing = sorted(_variables_read_by_the_code() - documented)
-
-    assert missing == [], f"add these to .env.example: {missing}"
+    assert missing == [], f"register these in dermreview/settings/variables/: {missing}"
 
 
-def test_settings_every_variable_read_is_in_the_readme_table() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^\|\s*`([A-Z][A-Z0-9_]+)`", text, flags=re.MULTILINE))
+def test_settings_every_registered_variable_is_read_somewhere() -> None:
+    # A variable that became a constant (or was dropped) must leave the registry, or the docs would offer a knob
+    # that does nothing. docker compose reads its own variables from docker-compose.yml.
+    compose = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    read = _variables_read_by_the_code()
+    unread = sorted(
+        name for name, variable in VARIABLES.items()
+        if name not in read and not (variable.read_by == COMPOSE and f"${{{name}" in compose)
+    )
 
-    missing = sorted(_variables_read_by_the_code() - documented)
-
-    assert missing == [], f"add these to the README's configuration table: {missing}"
+    assert unread == [], f"registered but never read: {unread}"
+    assert {v.read_by for v in VARIABLES.values()} >= {SETTINGS, COMPOSE, GUNICORN}

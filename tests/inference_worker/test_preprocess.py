@@ -1,11 +1,14 @@
-"""Resizing photos to the visual-token budget."""
+"""Decoding stored photos and resizing them to the visual-token budget."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from inference_worker.config import DEFAULT_MAX_PIXELS, DEFAULT_MIN_PIXELS
-from inference_worker.preprocess import fit_size, prepare_image, visual_token_count
+from inference_worker.preprocess import decode_photo, fit_size, prepare_image, visual_token_count
 from tests.inference_worker.images import solid_image
 
 
@@ -47,3 +50,30 @@ def test_preprocess_matches_the_qwen_image_processor_rule() -> None:
         assert smart_resize(
             new_h, new_w, factor=32, min_pixels=DEFAULT_MIN_PIXELS, max_pixels=DEFAULT_MAX_PIXELS
         ) == (new_h, new_w)
+
+
+def _encoded(image: Image.Image, fmt: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    buffer.seek(0)
+    return buffer
+
+
+def test_preprocess_decode_photo_scales_a_large_jpeg_down_while_decoding() -> None:
+    photo = _encoded(solid_image(2000, 1500), "JPEG")
+    decoded = decode_photo(photo, max_pixels=16 * 1024)
+    assert decoded.mode == "RGB"
+    # Decoded at 1/8 scale, never below the budget: the resize to the budget is left to prepare_image.
+    assert decoded.size == (250, 188)
+    assert decoded.width * decoded.height >= 16 * 1024
+
+
+def test_preprocess_decode_photo_keeps_small_and_non_jpeg_photos_whole() -> None:
+    assert decode_photo(_encoded(solid_image(120, 90), "JPEG"), max_pixels=16 * 1024).size == (120, 90)
+    png = decode_photo(_encoded(solid_image(400, 300, mode="RGBA"), "PNG"), max_pixels=16 * 1024)
+    assert (png.size, png.mode) == ((400, 300), "RGB")
+
+
+def test_preprocess_decode_photo_rejects_a_file_that_is_not_an_image() -> None:
+    with pytest.raises(OSError):
+        decode_photo(io.BytesIO(b"not an image"), max_pixels=16 * 1024)

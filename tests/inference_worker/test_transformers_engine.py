@@ -11,6 +11,7 @@ import pytest
 from inference_worker import PROMPT_VERSION, DraftResult, FailureKind, Finding, ImageInput, ModelLoadError
 from inference_worker.config import WorkerConfig
 from inference_worker.engines import clear_engine_cache, get_engine
+from inference_worker.identity import TINY_MODEL_ID
 from tests.inference_worker.images import solid_image
 from tests.inference_worker.tiny_settings import TINY_MAX_PIXELS
 
@@ -41,7 +42,7 @@ def test_transformers_engine_batch_of_mixed_sizes_gives_valid_findings(tiny_engi
     assert [r.key for r in results] == ["img-0", "img-1", "img-2"]
     for result, item in zip(results, inputs, strict=True):
         _assert_valid_draft(result, item.key, batch_size=3)
-        assert result.model_id == tiny_config.model
+        assert result.model_id == TINY_MODEL_ID  # the engine's identity, as the web tier records it
         assert result.output_tokens < tiny_config.max_new_tokens
 
 
@@ -143,3 +144,16 @@ def test_transformers_engine_uncached_hub_model_offline_raises_model_load_error(
     assert "dermreview-tests/no-such-model" in raised.value.reason
     assert "HF_HUB_OFFLINE" in raised.value.reason
     assert time.perf_counter() - started < 30
+
+
+def test_transformers_engine_from_components_reports_the_revision_it_is_given(tiny_engine, tiny_config) -> None:
+    from inference_worker.engines.transformers_engine import TransformersEngine
+
+    # The benchmark's full-size random model is built in memory and has no revision of its own.
+    engine = TransformersEngine.from_components(
+        tiny_config, model=tiny_engine.model, processor=tiny_engine.processor, model_revision="random"
+    )
+    assert (engine.identity.model_id, engine.identity.model_revision) == (TINY_MODEL_ID, "random")
+    [result] = engine.generate([ImageInput(key="one", image=solid_image(64, 64))])
+    assert (result.model_id, result.model_revision, result.prompt_version) == (
+        TINY_MODEL_ID, "random", PROMPT_VERSION)

@@ -30,10 +30,8 @@ from dermreview.api.exports.records import (
     finding_records,
 )
 from dermreview.cases.models import BodySite, CaptureType
-from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.models.fields import FIELD_LABELS, FINDING_FIELDS
 
-FIELD_DISPLAY = {"lesion_type": "Lesion type", "color": "Colour", "symmetry": "Symmetry", "borders": "Borders",
-                 "texture": "Texture", "summary": "Summary"}
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 MEDIA_TYPE = "http://terminology.hl7.org/CodeSystem/media-type"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -148,7 +146,7 @@ class FhirBundleWriter:
                 "status": status,
                 "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "imaging", "display": "Imaging"}]}],
                 "code": {"coding": [{"system": "urn:dermreview:finding-field", "code": name,
-                                     "display": FIELD_DISPLAY[name]}], "text": FIELD_DISPLAY[name]},
+                                     "display": FIELD_LABELS[name]}], "text": FIELD_LABELS[name]},
                 "subject": self._subject(case),
                 "performer": performers,
             }

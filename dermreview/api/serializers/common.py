@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.models.fields import FINDING_FIELD_SPECS
 
 # Choice sets of the `kind` discriminator, named for the OpenAPI document (SPECTACULAR ENUM_NAME_OVERRIDES).
 KIND_AI_DRAFT = ["ai_draft"]
@@ -33,12 +33,8 @@ class ErrorSerializer(serializers.Serializer):
 class FindingFieldsSerializer(serializers.Serializer):
     """The six fields of a finding (AI draft, blind-first finding or signed review alike)."""
 
-    lesion_type = serializers.CharField(max_length=200, allow_blank=True)
-    color = serializers.CharField(max_length=200, allow_blank=True)
-    symmetry = serializers.CharField(max_length=200, allow_blank=True)
-    borders = serializers.CharField(max_length=200, allow_blank=True)
-    texture = serializers.CharField(max_length=200, allow_blank=True)
-    summary = serializers.CharField(max_length=4000, allow_blank=True)
-
-
-assert tuple(FindingFieldsSerializer._declared_fields) == FINDING_FIELDS  # the serializer follows the model
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Names, order and limits from the one definition of the fields (`inference_worker.fields`), the same
+        # the model, the review form and the worker's JSON schema use, so the API accepts exactly what they do.
+        return {spec.name: serializers.CharField(max_length=spec.max_length, allow_blank=True)
+                for spec in FINDING_FIELD_SPECS}

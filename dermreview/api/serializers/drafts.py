@@ -1,11 +1,17 @@
-"""An image's AI draft, always labelled as an unreviewed AI draft."""
+"""An image's AI draft, always labelled as an unreviewed AI draft.
+
+Reads a `drafting.selectors.ImageDraftView`: the same object the case page renders, so the page and the API
+cannot disagree about what a user may see (its `fields` and `raw_output` are empty where they are withheld).
+"""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dermreview.api.serializers.common import KIND_AI_DRAFT, FindingFieldsSerializer
+from dermreview.api.serializers.common import AI_DRAFT_LABEL, KIND_AI_DRAFT, FindingFieldsSerializer
 from dermreview.drafting.models import DraftStatus
+from dermreview.drafting.selectors import ImageDraftView
 
 DRAFT_API_STATUSES = [*DraftStatus.values, "none"]
 
@@ -24,9 +30,9 @@ class DraftTimingsSerializer(serializers.Serializer):
 
 
 class DraftSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=KIND_AI_DRAFT, help_text="Always `ai_draft`: this is not a finding.")
-    reviewed = serializers.BooleanField(help_text="Always false: no human has confirmed this text.")
-    label = serializers.CharField()
+    kind = serializers.SerializerMethodField(help_text="Always `ai_draft`: this is not a finding.")
+    reviewed = serializers.SerializerMethodField(help_text="Always false: no human has confirmed this text.")
+    label = serializers.SerializerMethodField()
     image_id = serializers.IntegerField()
     case_id = serializers.IntegerField()
     draft_id = serializers.IntegerField(allow_null=True)
@@ -43,7 +49,7 @@ class DraftSerializer(serializers.Serializer):
         help_text="Why `fields` is null for a ready draft: `blind_entry_required` (blind-first case: record your "
                   "own finding with POST cases/{id}/blind-finding/ first) or `role` (clinicians never see drafts).",
     )
-    fields = FindingFieldsSerializer(allow_null=True)
+    fields = FindingFieldsSerializer(allow_null=True, source="finding")
     raw_output = serializers.CharField(allow_null=True, help_text="The model's reply, for failed drafts.")
     failure_kind = serializers.CharField(allow_blank=True)
     model_id = serializers.CharField(allow_null=True)
@@ -52,3 +58,15 @@ class DraftSerializer(serializers.Serializer):
     backend = serializers.CharField(allow_null=True)
     is_test_model = serializers.BooleanField(help_text="Drafted by the tiny random test model: meaningless text.")
     timings = DraftTimingsSerializer(allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=KIND_AI_DRAFT))
+    def get_kind(self, view: ImageDraftView) -> str:
+        return "ai_draft"
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_reviewed(self, view: ImageDraftView) -> bool:
+        return False
+
+    @extend_schema_field(serializers.CharField())
+    def get_label(self, view: ImageDraftView) -> str:
+        return AI_DRAFT_LABEL

@@ -59,3 +59,8 @@ def api_token_revoke(*, user: Any) -> bool:
     token.delete()
     audit_log(action="api.token.revoke", actor=user, details={"token": fingerprint})
     return True
+
+
+def api_token_revoke_on_credentials_changed(sender: Any, *, user: Any, **kwargs: Any) -> None:
+    """Receiver of `accounts.signals.credentials_changed`: a new password ends the token issued under the old one."""
+    api_token_revoke(user=user)

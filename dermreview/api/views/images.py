@@ -19,14 +19,13 @@ from rest_framework.response import Response
 from dermreview.accounts.roles import Role
 from dermreview.api.base import OrganisationScopedViewSet
 from dermreview.api.errors import Conflict, error_body
-from dermreview.api.serializers.common import AI_DRAFT_LABEL
 from dermreview.api.serializers.drafts import DraftSerializer
 from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerializer, UploadReportSerializer
 from dermreview.cases.models import LesionImage
 from dermreview.cases.services.upload import UploadRefused, images_upload
 from dermreview.cases.views import media
-from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.drafting.services.display import ImageDraftView, draft_view_record, image_draft_views
+from dermreview.drafting.services.draft_view import draft_view_record
+from dermreview.review.selectors.drafts import case_draft_views
 
 IMAGE_BYTES = {(200, "image/jpeg"): OpenApiTypes.BINARY}
 
@@ -39,45 +38,6 @@ def _refusal(refused: UploadRefused) -> exceptions.APIException:
     error = exceptions.ValidationError({field: [refused.message]})
     error.error_code = refused.code  # type: ignore[attr-defined]
     return error
-
-
-def draft_payload(view: ImageDraftView, *, case_id: int) -> dict[str, Any]:
-    """One image's draft for the API: always `kind: ai_draft, reviewed: false`; fields only where allowed."""
-    draft = view.draft
-    shown = bool(view.fields)
-    withheld = ""
-    if draft is not None and view.status == "ready" and not shown:
-        withheld = "blind_entry_required" if view.hidden_reason == "blind" else "role"
-    return {
-        "kind": "ai_draft",
-        "reviewed": False,
-        "label": AI_DRAFT_LABEL,
-        "image_id": view.image_id,
-        "case_id": case_id,
-        "draft_id": draft.pk if draft else None,
-        "status": view.status,
-        "status_label": str(view.status_label),
-        "detail": view.detail,
-        "pending": view.pending,
-        "queue_position": view.queue_position,
-        "paused": view.paused,
-        "fields_shown": shown,
-        "withheld_reason": withheld,
-        "fields": {name: getattr(draft, name) for name in FINDING_FIELDS} if shown and draft else None,
-        "raw_output": draft.raw_output if view.show_raw_output and draft else None,
-        "failure_kind": draft.failure_kind if draft else "",
-        "model_id": draft.model_id if draft else None,
-        "model_revision": draft.model_revision if draft else None,
-        "prompt_version": draft.prompt_version if draft else None,
-        "backend": draft.backend if draft else None,
-        "is_test_model": view.is_test_model,
-        "timings": None if draft is None else {
-            "queued_at": draft.queued_at, "started_at": draft.started_at, "finished_at": draft.finished_at,
-            "queue_wait_ms": draft.queue_wait_ms, "preprocess_ms": draft.preprocess_ms,
-            "generate_ms": draft.generate_ms, "batch_size": draft.batch_size, "prompt_tokens": draft.prompt_tokens,
-            "output_tokens": draft.output_tokens, "attempts": draft.attempts,
-        },
-    }
 
 
 @extend_schema_view(
@@ -144,9 +104,9 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
     def draft(self, request: Request, pk: str) -> Response:
         image = self.get_object()
         case = image.case
-        view = image_draft_views(images=[image], case=case, user=request.user)[0]
+        view = case_draft_views(user=request.user, case=case, images=[image])[0]
         draft_view_record(views=[view], user=request.user, case=case)
-        return Response(DraftSerializer(draft_payload(view, case_id=case.pk)).data)
+        return Response(DraftSerializer(view).data)
 
     @extend_schema(summary="The photo's bytes (the protected media view, for token clients)",
                    responses=IMAGE_BYTES)

@@ -26,7 +26,7 @@ from dermreview.cases.services.image_processing import (
     display_name,
     image_clean,
 )
-from dermreview.drafting.services.queueing import drafts_create_for_images
+from dermreview.cases.signals import images_stored
 
 Status = Literal["accepted", "duplicate", "rejected"]
 
@@ -117,8 +117,8 @@ def images_upload(
     Clinicians and admins only, and only while the case accepts uploads. Each file is judged on its own:
     rejected files leave no row and no file, duplicates (same SHA-256 already in the case) are reported,
     and the accepted ones are kept even when others in the same request fail. The first accepted photo of
-    a new case (or one awaiting a new photo) moves it to `awaiting_review`, and every accepted photo gets
-    its AI draft queued.
+    a new case (or one awaiting a new photo) moves it to `awaiting_review`, and the accepted photos are
+    announced with `images_stored` inside the transaction (drafting queues their AI drafts from it).
 
     Raises PermissionDenied (wrong role), Http404 (case outside the user's organisation) or UploadRefused
     (the request as a whole is unusable: no files, unknown capture type, case closed to uploads).
@@ -155,7 +155,7 @@ def images_upload(
                 report.files.append(item.outcome)
             if report.accepted:
                 _advance_status(locked, user=user)
-                drafts_create_for_images(images=report.accepted)
+                images_stored.send(sender=LesionImage, images=report.accepted)
             _audit_refusals(report, case=locked, user=user)
     except BaseException:
         _delete_files(written)

@@ -1,4 +1,8 @@
-"""Case list, creation, detail and editing. Thin: parse, call a service, render."""
+"""Case list, creation and editing. Thin: parse, call a service, render.
+
+The case page itself (`cases:detail`) shows draft status and the signed finding, so it lives in the review app
+(`dermreview/review/views/case_pages.py`): the cases app never imports drafting or review.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from dermreview.accounts.roles import Role, can_create_cases, require_role
-from dermreview.audit.services.events import audit_log
 from dermreview.cases.access import get_case_for_user
 from dermreview.cases.forms import CaseEditForm, CaseFilterForm, CaseForm
 from dermreview.cases.models import Case
@@ -40,18 +43,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Case created. Add photos below.")
         return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/case_form.html", {"form": form, "title": "New case"})
-
-
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk)
-    images = list(case.images.all())
-    audit_log(action="case.view", actor=request.user, obj=case)
-    return render(request, "cases/case_detail.html", {
-        "case": case,
-        "images": images,
-        "can_upload": can_create_cases(request.user) and case.accepts_uploads,
-        "can_edit": can_create_cases(request.user),
-    })
 
 
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -1,4 +1,8 @@
-"""Photo uploads and the case page's image grid. Thin: parse, call `images_upload`, answer."""
+"""Photo uploads. Thin: parse, call `images_upload`, answer.
+
+The image grid fragment the upload script refreshes (`cases:image_grid`) shows draft status, so it lives with the
+case page in the review app (`dermreview/review/views/case_pages.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.cases.access import get_case_for_user
@@ -45,13 +49,6 @@ def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse(report.to_dict(), status=200 if report.any_kept else 400)
     _add_messages(request, report)
     return redirect("cases:detail", pk=case.pk)
-
-
-@require_GET
-def image_grid(request: HttpRequest, pk: int) -> HttpResponse:
-    """The grid fragment alone, so the upload script can refresh it without reloading the page."""
-    case = get_case_for_user(request.user, pk)
-    return render(request, "cases/_image_grid.html", {"case": case, "images": list(case.images.all())})
 
 
 def _refused(request: HttpRequest, case_pk: int, refused: UploadRefused) -> HttpResponse:

@@ -1,9 +1,10 @@
-from dermreview.drafting.models.draft import Draft, DraftQuerySet, DraftStatus, FailureKind
+from dermreview.drafting.models.draft import DRAFT_TRANSITIONS, Draft, DraftQuerySet, DraftStatus, FailureKind
 from dermreview.drafting.models.drafting_control import DraftingControl
 from dermreview.drafting.models.fields import FINDING_FIELDS, FindingFieldsMixin
 from dermreview.drafting.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
+    "DRAFT_TRANSITIONS",
     "FINDING_FIELDS",
     "Draft",
     "DraftQuerySet",

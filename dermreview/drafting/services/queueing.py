@@ -1,7 +1,7 @@
 """Queueing AI drafts, and the kill switch that stops them.
 
 The web tier's side of drafting: it creates `Draft` rows and sends a hint to the GPU queue after the upload commits.
-It never imports torch or transformers; the worker's side lives in `draft_worker.py`.
+It never imports torch or transformers; the worker's side lives in `worker.py`.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def drafts_create_for_images(*, images: Sequence[LesionImage], identity: ModelId
             model_id=identity.model_id,
             model_revision=identity.model_revision,
             prompt_version=identity.prompt_version,
-            defaults={"status": DraftStatus.QUEUED, "queued_at": now, "backend": identity.backend},
+            # A new draft starts `queued` (the model's default); only Draft's transitions change it later.
+            defaults={"queued_at": now, "backend": identity.backend},
         )
         drafts.append(draft)
         if was_created:
@@ -113,10 +114,8 @@ def drafts_requeue(*, draft_ids: Sequence[int], user: Any) -> int:
     candidates = Draft.objects.select_for_update().filter(pk__in=list(draft_ids), status=DraftStatus.FAILED)
     for draft in candidates.select_related("image__case__organisation"):
         previous = {"failure_kind": draft.failure_kind, "attempts": draft.attempts}
-        Draft.objects.filter(pk=draft.pk, status=DraftStatus.FAILED).update(
-            status=DraftStatus.QUEUED, attempts=0, claim_token="", failure_kind="", failure_message="",
-            queued_at=timezone.now(), started_at=None, finished_at=None,
-        )
+        if not draft.requeue(fresh=True):
+            continue
         audit_log(action="draft.requeue", actor=user, obj=draft, organisation=draft.image.case.organisation,
                   details=previous)
         requeued.append(draft.pk)

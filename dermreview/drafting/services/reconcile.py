@@ -28,7 +28,7 @@ from dermreview.drafting.models import Draft, DraftingControl, DraftStatus, Fail
 from dermreview.drafting.services.identity import ModelIdentity, model_identity
 from dermreview.drafting.services.queue_depth import broker_queue_length
 from dermreview.drafting.services.queueing import drafts_send
-from dermreview.drafting.services.worker import RETRYABLE_FAILURES, draft_outcome_audit, retry_backoff_s
+from dermreview.drafting.services.worker import draft_outcome_audit, retry_backoff_s
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,7 @@ def drafts_reconcile(*, now: datetime | None = None, identity: ModelIdentity | N
     if not DraftingControl.drafting_allowed():
         return ReconcileReport(paused=True)
     identity = identity or model_identity()
-    mine = Draft.objects.filter(model_id=identity.model_id, model_revision=identity.model_revision,
-                                prompt_version=identity.prompt_version)
+    mine = Draft.objects.for_model(identity)
     stale_requeued, stale_exhausted = _requeue_stale_running(mine, now)
     failed_requeued = _requeue_failed(mine, now)
     # Drafts moved back to `queued` by this run always get a message, whatever the broker holds.
@@ -96,19 +95,15 @@ def _requeue_stale_running(mine: QuerySet[Draft], now: datetime) -> tuple[list[i
     stale = mine.filter(status=DraftStatus.RUNNING, started_at__lt=stale_before)
     for draft in stale.select_related("image__case__organisation"):
         with transaction.atomic():
-            # Conditional on the claim seen: a worker that finishes meanwhile keeps its result.
-            claim = Draft.objects.filter(pk=draft.pk, status=DraftStatus.RUNNING, claim_token=draft.claim_token)
+            # Both transitions are conditional on the claim seen: a worker that finishes meanwhile keeps its result.
             if draft.attempts >= limit:
-                values = {
-                    "status": DraftStatus.FAILED, "failure_kind": FailureKind.ATTEMPTS_EXHAUSTED,
-                    "failure_message": f"Gave up after {draft.attempts} attempts. Last failure: the worker holding "
-                                       f"it stopped answering (claimed at {draft.started_at:%Y-%m-%d %H:%M:%S}).",
-                    "finished_at": now,
-                }
-                if claim.update(**values):
-                    draft_outcome_audit(draft, values)
+                message = (f"Gave up after {draft.attempts} attempts. Last failure: the worker holding it stopped "
+                           f"answering (claimed at {draft.started_at:%Y-%m-%d %H:%M:%S}).")
+                if draft.fail(claim_token=draft.claim_token, kind=FailureKind.ATTEMPTS_EXHAUSTED, message=message,
+                              finished_at=now):
+                    draft_outcome_audit(draft)
                     exhausted += 1
-            elif claim.update(status=DraftStatus.QUEUED, claim_token=""):
+            elif draft.requeue():
                 logger.warning("draft %s was claimed at %s and never finished; requeued", draft.pk, draft.started_at)
                 requeued.append(draft.pk)
     return requeued, exhausted
@@ -116,14 +111,12 @@ def _requeue_stale_running(mine: QuerySet[Draft], now: datetime) -> tuple[list[i
 
 def _requeue_failed(mine: QuerySet[Draft], now: datetime) -> list[int]:
     requeued: list[int] = []
-    candidates = mine.filter(status=DraftStatus.FAILED, failure_kind__in=[str(k) for k in RETRYABLE_FAILURES],
+    candidates = mine.filter(status=DraftStatus.FAILED, failure_kind__in=FailureKind.retryable_values(),
                              attempts__lt=settings.DERMREVIEW_DRAFT_MAX_ATTEMPTS)
-    for draft in candidates.only("pk", "attempts", "finished_at", "failure_kind"):
+    for draft in candidates.only("pk", "status", "claim_token", "attempts", "finished_at", "failure_kind"):
         due = (draft.finished_at or now) + timedelta(seconds=retry_backoff_s(draft.attempts))
         if due > now:
             continue
-        if Draft.objects.filter(pk=draft.pk, status=DraftStatus.FAILED).update(
-            status=DraftStatus.QUEUED, claim_token="", failure_kind="", failure_message="",
-        ):
+        if draft.requeue():
             requeued.append(draft.pk)
     return requeued

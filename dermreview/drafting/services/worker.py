@@ -1,10 +1,12 @@
 """The worker's side of drafting: claim a micro-batch of queued drafts, run the model once, store each result.
 
-Runs only in Celery workers (the `draft_generate` task). The model engine comes from `inference_worker` and is
-loaded once per process; torch is imported there, never by the web tier.
+Runs only in Celery workers (the `draft_generate` task). The model engine comes from `inference_worker`, through
+the process's `WorkerRuntime` (`dermreview.drafting.runtime`), and is loaded once per process; torch is imported
+there, never by the web tier. Every status change is one of `Draft`'s transitions.
 
-Claiming: rows move `queued → running` with a conditional UPDATE that also writes a claim token, so two workers can
-never take the same draft and a message whose draft was already taken by another batch does nothing.
+Claiming: rows move `queued → running` with a conditional UPDATE that also writes a claim token
+(`DraftQuerySet.claim_batch`), so two workers can never take the same draft and a message whose draft was already
+taken by another batch does nothing.
 
 Micro-batching: the task claims its own draft, then every other queued draft (oldest first) up to the batch size N
 (DERMREVIEW_BATCH_SIZE). If fewer than N are waiting it keeps polling for new arrivals, at most T ms in all
@@ -17,7 +19,6 @@ arrive while a batch runs wait for the next one.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,33 +27,21 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftingControl, DraftStatus, FailureKind
-from dermreview.drafting.services.heartbeat import worker_state
+from dermreview.drafting.runtime import WorkerRuntime, process_runtime
+from dermreview.drafting.services.deadline import DraftTimeLimit
 from dermreview.drafting.services.identity import ModelIdentity, model_identity, worker_config
-from inference_worker import DraftResult, ImageInput, ModelLoadError, WorkerConfig, get_engine
+from inference_worker import DraftResult, Engine, ImageInput, WorkerConfig
+from inference_worker.preprocess import decode_photo
 
 logger = logging.getLogger(__name__)
 
-# Failures worth another attempt later (the reconciler requeues them after a backoff). A reply the model got wrong
-# is not among them: decoding is greedy, so a second run would give the same reply.
-RETRYABLE_FAILURES = frozenset({FailureKind.MODEL_LOAD, FailureKind.TIMEOUT, FailureKind.ENGINE_ERROR})
-# Engine failure kinds that mean "the model answered, but not usably": a human enters the finding.
-MANUAL_ENTRY_FAILURES = frozenset({"unparseable", "schema_invalid", "truncated", "empty"})
-
-# One engine per process drives one accelerator: with a threads pool, batches take turns on the GPU.
-_generate_lock = threading.Lock()
-# After a failed load, do not try again for a while: a missing model fails every task the same way, and a hub
-# timeout per task would stall the queue. The reconciler's backoff brings the drafts back after this.
-MODEL_LOAD_COOLDOWN_S = 15.0
 # Micro-batching waits for more drafts only if two arrived within this many idle windows.
 TRAFFIC_WINDOW_IDLE_MULTIPLE = 5
-_load_failure: tuple[str, float] | None = None
-_logged_load_failures: set[str] = set()
 
 
 @dataclass
@@ -79,11 +68,6 @@ def retry_backoff_s(attempts: int) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), settings.DERMREVIEW_DRAFT_RETRY_BACKOFF_MAX_S))
 
 
-def _identity_filter(identity: ModelIdentity) -> Q:
-    return Q(model_id=identity.model_id, model_revision=identity.model_revision,
-             prompt_version=identity.prompt_version)
-
-
 def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity) -> list[int]:
     """Claim one draft (and resume any drafts this same task run held before a retry or a redelivery).
 
@@ -98,16 +82,13 @@ def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity) -> 
         | Q(status=DraftStatus.RUNNING, claim_token=claim_token)
         | Q(status=DraftStatus.RUNNING, started_at__lt=stale_before)
     )
-    claimed = Draft.objects.filter(_identity_filter(identity), claimable, pk=draft_id).update(
-        status=DraftStatus.RUNNING, claim_token=claim_token, started_at=now, attempts=F("attempts") + 1,
-        failure_kind="", failure_message="",
-    )
+    claimed = Draft.objects.for_model(identity).filter(claimable, pk=draft_id).claim_batch(
+        claim_token=claim_token, now=now)
     if not claimed:
         # A batch stores all its results in one transaction, so a run that no longer holds its first draft
         # holds none of that batch either.
         return []
-    held = Draft.objects.filter(status=DraftStatus.RUNNING, claim_token=claim_token).order_by("queued_at", "pk")
-    return list(held.values_list("pk", flat=True))
+    return list(Draft.objects.held_by(claim_token).order_by("queued_at", "pk").values_list("pk", flat=True))
 
 
 def drafts_claim_more(*, claim_token: str, identity: ModelIdentity, want: int, wait_ms: float, idle_ms: float,
@@ -119,17 +100,12 @@ def drafts_claim_more(*, claim_token: str, identity: ModelIdentity, want: int, w
     """
     started = last_arrival = time.monotonic()
     poll_s = max(min(idle_ms, wait_ms) / 1000 / 4, 0.002)
-    mine = Draft.objects.filter(_identity_filter(identity))
+    mine = Draft.objects.for_model(identity)
     total = 0
     checked_traffic = False
     while total < want:
         oldest = mine.filter(status=DraftStatus.QUEUED).order_by("queued_at", "pk").values("pk")[: want - total]
-        # One statement claims them: the status condition skips rows another worker took meanwhile (PostgreSQL
-        # re-checks it on rows it had to wait for), and the row count says how many are ours.
-        got = Draft.objects.filter(pk__in=Subquery(oldest), status=DraftStatus.QUEUED).update(
-            status=DraftStatus.RUNNING, claim_token=claim_token, started_at=timezone.now(),
-            attempts=F("attempts") + 1, failure_kind="", failure_message="",
-        )
+        got = Draft.objects.filter(pk__in=Subquery(oldest)).claim_batch(claim_token=claim_token)
         if got:
             total += got
             last_arrival = time.monotonic()
@@ -147,11 +123,12 @@ def drafts_claim_more(*, claim_token: str, identity: ModelIdentity, want: int, w
         time.sleep(poll_s)
     if not total:
         return []
-    return list(mine.filter(status=DraftStatus.RUNNING, claim_token=claim_token, started_at__isnull=False)
+    return list(mine.held_by(claim_token).filter(started_at__isnull=False)
                 .order_by("queued_at", "pk").values_list("pk", flat=True))
 
 
-def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig | None = None) -> BatchOutcome:
+def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig | None = None,
+                          runtime: WorkerRuntime = process_runtime) -> BatchOutcome:
     """Draft `draft_id` and whatever else is queued, as one model batch. Idempotent per draft.
 
     Never raises for a bad model reply, an unreadable image or a model that cannot load: each claimed draft ends
@@ -170,52 +147,17 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
         outcome.skipped_reason = "already taken"
         return outcome
     step = outcome.mark("claim", started)
-    from dermreview.drafting.services.deadline import DraftTimeLimit
-
     try:
-        engine = engine_load(cfg)
+        engine = runtime.engine_for(cfg)
         if engine is None:
-            reason = _load_failure[0] if _load_failure else "model could not be loaded"
             outcome.failed = drafts_fail(draft_ids=outcome.claimed, claim_token=claim_token,
-                                         kind=FailureKind.MODEL_LOAD, message=reason)
+                                         kind=FailureKind.MODEL_LOAD,
+                                         message=runtime.load_failure or "model could not be loaded")
             return outcome
-        want = cfg.batch_size - len(outcome.claimed)
-        if want > 0:
-            more = drafts_claim_more(
-                claim_token=claim_token, identity=identity, want=want, wait_ms=cfg.batch_wait_ms,
-                idle_ms=settings.DERMREVIEW_DRAFT_BATCH_IDLE_MS,
-            )
-            outcome.claimed = list(dict.fromkeys([*outcome.claimed, *more]))
-        step = outcome.mark("gather", step)
-        drafts = list(Draft.objects.filter(pk__in=outcome.claimed, claim_token=claim_token,
-                                           status=DraftStatus.RUNNING).select_related("image__case__organisation"))
-        inputs, unreadable = _load_images(drafts, max_pixels=cfg.max_pixels)
-        for draft, message in unreadable:
-            if draft_store_failure(draft=draft, claim_token=claim_token, kind=FailureKind.IMAGE_UNREADABLE,
-                                   message=message, status=DraftStatus.NEEDS_MANUAL_ENTRY):
-                outcome.manual.append(draft.pk)
-        step = outcome.mark("images", step)
-        if inputs:
-            by_key = {str(d.pk): d for d in drafts}
-            results = _generate(engine, inputs)
-            step = outcome.mark("model", step)
-            # One transaction for the batch: its drafts become visible together, for one commit's cost.
-            with transaction.atomic():
-                for result in results:
-                    stored = draft_store_result(draft=by_key[result.key], result=result, claim_token=claim_token)
-                    if stored == DraftStatus.READY:
-                        outcome.ready.append(int(result.key))
-                    elif stored == DraftStatus.NEEDS_MANUAL_ENTRY:
-                        outcome.manual.append(int(result.key))
-                    elif stored == DraftStatus.FAILED:
-                        outcome.failed.append(int(result.key))
-                # finished_at is the moment the results become visible, give or take the COMMIT itself.
-                Draft.objects.filter(pk__in=[*outcome.ready, *outcome.manual, *outcome.failed],
-                                     claim_token=claim_token).update(finished_at=timezone.now())
-            outcome.mark("store", step)
+        _generate_and_store(engine, outcome, cfg=cfg, identity=identity, claim_token=claim_token, since=step)
         logger.info("batch of %d draft(s): %d ready, %d manual entry, %d failed; ms %s", len(outcome.claimed),
                     len(outcome.ready), len(outcome.manual), len(outcome.failed), outcome.timings)
-        worker_state().batch_done(ok=True)
+        runtime.batch_done()
     except (DraftTimeLimit, SoftTimeLimitExceeded):  # ours (solo/threads pools) or Celery's (prefork)
         message = f"soft time limit of {settings.DERMREVIEW_DRAFT_SOFT_TIME_LIMIT_S} s reached"
         outcome.failed += drafts_fail(draft_ids=outcome.claimed, claim_token=claim_token,
@@ -224,37 +166,40 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
     return outcome
 
 
-def _generate(engine: Any, inputs: list[ImageInput]) -> list[DraftResult]:
-    if getattr(engine, "backend", "") == "transformers":
-        with _generate_lock:
-            return engine.generate(inputs)
-    return engine.generate(inputs)
-
-
-def engine_load(cfg: WorkerConfig) -> Any | None:
-    """The process's engine, or None after logging (once per reason) why the model cannot load."""
-    global _load_failure
-    if _load_failure is not None and time.monotonic() - _load_failure[1] < MODEL_LOAD_COOLDOWN_S:
-        return None
-    try:
-        engine = get_engine(cfg)
-    except ModelLoadError as exc:
-        _load_failure = (exc.reason, time.monotonic())
-        if exc.reason not in _logged_load_failures:
-            _logged_load_failures.add(exc.reason)
-            logger.error("AI drafting is unavailable: the model could not be loaded: %s. Affected drafts are "
-                         "marked failed and retried later; the web app keeps working.", exc.reason)
-        worker_state().model_failed(exc.reason)
-        return None
-    if _load_failure is not None:
-        logger.info("model loaded after an earlier failure")
-    _load_failure = None
-    worker_state().model_ready(engine)
-    return engine
-
-
-def last_model_load_failure() -> str | None:
-    return _load_failure[0] if _load_failure else None
+def _generate_and_store(engine: Engine, outcome: BatchOutcome, *, cfg: WorkerConfig, identity: ModelIdentity,
+                        claim_token: str, since: float) -> None:
+    """Fill the batch up, read its photos, run the model once and store every result (the steps are timed)."""
+    want = cfg.batch_size - len(outcome.claimed)
+    if want > 0:
+        more = drafts_claim_more(claim_token=claim_token, identity=identity, want=want, wait_ms=cfg.batch_wait_ms,
+                                 idle_ms=settings.DERMREVIEW_DRAFT_BATCH_IDLE_MS)
+        outcome.claimed = list(dict.fromkeys([*outcome.claimed, *more]))
+    step = outcome.mark("gather", since)
+    drafts = list(Draft.objects.held_by(claim_token).filter(pk__in=outcome.claimed)
+                  .select_related("image__case__organisation"))
+    inputs, unreadable = _load_images(drafts, max_pixels=cfg.max_pixels)
+    for draft, message in unreadable:
+        if draft_store_failure(draft=draft, claim_token=claim_token, kind=FailureKind.IMAGE_UNREADABLE,
+                               message=message):
+            outcome.manual.append(draft.pk)
+    step = outcome.mark("images", step)
+    if not inputs:
+        return
+    by_key = {str(d.pk): d for d in drafts}
+    results = engine.generate(inputs)
+    step = outcome.mark("model", step)
+    by_status = {str(DraftStatus.READY): outcome.ready, str(DraftStatus.NEEDS_MANUAL_ENTRY): outcome.manual,
+                 str(DraftStatus.FAILED): outcome.failed}
+    # One transaction for the batch: its drafts become visible together, for one commit's cost.
+    with transaction.atomic():
+        for result in results:
+            stored = draft_store_result(draft=by_key[result.key], result=result, claim_token=claim_token)
+            if stored is not None:
+                by_status[str(stored)].append(int(result.key))
+        # finished_at is the moment the results become visible, give or take the COMMIT itself.
+        Draft.objects.filter(pk__in=[*outcome.ready, *outcome.manual, *outcome.failed],
+                             claim_token=claim_token).update(finished_at=timezone.now())
+    outcome.mark("store", step)
 
 
 def _load_images(drafts: list[Draft], *, max_pixels: int) -> tuple[list[ImageInput], list[tuple[Draft, str]]]:
@@ -262,16 +207,9 @@ def _load_images(drafts: list[Draft], *, max_pixels: int) -> tuple[list[ImageInp
     unreadable: list[tuple[Draft, str]] = []
     for draft in drafts:
         try:
-            with draft.image.file.open("rb") as handle, Image.open(handle) as opened:
-                width, height = opened.size
-                if opened.format == "JPEG" and width * height > max_pixels:
-                    # The model sees at most max_pixels: let the JPEG decoder scale down by 1/2, 1/4 or 1/8 while
-                    # decoding (never below that size; the engine's resize does the rest). A 12 MP photo then
-                    # decodes in a fraction of the time.
-                    scale = (max_pixels / (width * height)) ** 0.5
-                    opened.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
-                inputs.append(ImageInput(key=str(draft.pk), image=opened.convert("RGB")))
-        except (OSError, UnidentifiedImageError, ValueError) as exc:
+            with draft.image.file.open("rb") as handle:
+                inputs.append(ImageInput(key=str(draft.pk), image=decode_photo(handle, max_pixels=max_pixels)))
+        except (OSError, ValueError) as exc:  # PIL's UnidentifiedImageError is an OSError
             unreadable.append((draft, f"the stored photo could not be read: {exc}"))
     return inputs, unreadable
 
@@ -287,76 +225,70 @@ def draft_store_result(*, draft: Draft, result: DraftResult, claim_token: str) -
     """Store one engine result on the draft this task holds; returns the new status, or None if the claim was lost.
 
     A schema-valid finding makes the draft `ready`. A reply the model got wrong makes it `needs_manual_entry`
-    with the failure kind and message. An engine error is `failed` (retried later). The raw output is always kept.
+    with the failure kind and message. An engine error is `failed` (retried later). The raw output is always kept,
+    and the model identity, backend and timings are the ones the engine reported.
     """
-    now = timezone.now()
-    values: dict[str, Any] = {
+    details: dict[str, Any] = {
         "raw_output": result.raw_text,
         "backend": result.backend,
+        "model_id": result.model_id,
+        "model_revision": result.model_revision,
+        "prompt_version": result.prompt_version,
         "preprocess_ms": result.preprocess_ms,
         "generate_ms": result.generate_ms,
         "prompt_tokens": result.prompt_tokens,
         "output_tokens": result.output_tokens,
         "batch_size": result.batch_size,
         "queue_wait_ms": _ms_between(draft.started_at, draft.queued_at),
-        "finished_at": now,
+        "finished_at": timezone.now(),
     }
-    if result.finding is not None:
-        values.update({name: getattr(result.finding, name) for name in FINDING_FIELDS})
-        values.update(status=DraftStatus.READY, failure_kind="", failure_message="")
-    elif str(result.failure_kind) in MANUAL_ENTRY_FAILURES:
-        values.update(status=DraftStatus.NEEDS_MANUAL_ENTRY, failure_kind=str(result.failure_kind),
-                      failure_message=result.failure_message[:2000])
+    reported = (result.model_id, result.model_revision, result.prompt_version)
+    if reported != (draft.model_id, draft.model_revision, draft.prompt_version):
+        # The identity is part of what makes the draft unique: a reply from another model must not re-label it.
+        details.update(model_id=draft.model_id, model_revision=draft.model_revision,
+                       prompt_version=draft.prompt_version)
+        message = "the engine reported model {}@{} (prompt {}), not the model this draft is for".format(*reported)
+        stored = draft.fail(claim_token=claim_token, kind=FailureKind.ENGINE_ERROR, message=message, **details)
+    elif result.finding is not None:
+        finding = {name: getattr(result.finding, name) for name in FINDING_FIELDS}
+        stored = draft.store(claim_token=claim_token, finding=finding, **details)
     else:
-        values.update(_failed_values(draft.attempts, FailureKind.ENGINE_ERROR, result.failure_message))
-    updated = Draft.objects.filter(pk=draft.pk, status=DraftStatus.RUNNING, claim_token=claim_token).update(**values)
-    if not updated:
+        stored = draft.fail(claim_token=claim_token, kind=FailureKind.from_engine(result.failure_kind),
+                            message=result.failure_message, **details)
+    if not stored:
         logger.warning("draft %s was reclaimed while this batch ran; its result is dropped", draft.pk)
         return None
-    draft_outcome_audit(draft, values)
-    return values["status"]
+    draft_outcome_audit(draft)
+    return draft.status
 
 
 @transaction.atomic
-def draft_store_failure(*, draft: Draft, claim_token: str, kind: FailureKind, message: str,
-                        status: DraftStatus = DraftStatus.FAILED) -> bool:
-    values: dict[str, Any] = {"status": status, "failure_kind": kind, "failure_message": message[:2000],
-                              "finished_at": timezone.now()}
-    updated = Draft.objects.filter(pk=draft.pk, status=DraftStatus.RUNNING, claim_token=claim_token).update(**values)
-    if updated:
-        draft_outcome_audit(draft, values)
-    return bool(updated)
+def draft_store_failure(*, draft: Draft, claim_token: str, kind: FailureKind, message: str) -> bool:
+    """End a draft this task holds without a model result (`Draft.fail`: manual entry or failed, by the kind)."""
+    stored = draft.fail(claim_token=claim_token, kind=kind, message=message, finished_at=timezone.now())
+    if stored:
+        draft_outcome_audit(draft)
+    return stored
 
 
 @transaction.atomic
 def drafts_fail(*, draft_ids: list[int], claim_token: str, kind: FailureKind, message: str) -> list[int]:
     """Mark the drafts this task holds `failed` with `kind`, or `attempts_exhausted` once no attempts remain."""
     failed: list[int] = []
-    held = Draft.objects.filter(pk__in=draft_ids, status=DraftStatus.RUNNING, claim_token=claim_token)
+    held = Draft.objects.held_by(claim_token).filter(pk__in=draft_ids)
     for draft in held.select_related("image__case__organisation"):
-        values = _failed_values(draft.attempts, kind, message)
-        values["finished_at"] = timezone.now()
-        Draft.objects.filter(pk=draft.pk).update(**values)
-        draft_outcome_audit(draft, values)
-        failed.append(draft.pk)
+        if draft_store_failure(draft=draft, claim_token=claim_token, kind=kind, message=message):
+            failed.append(draft.pk)
     return failed
 
 
-def _failed_values(attempts: int, kind: FailureKind, message: str) -> dict[str, Any]:
-    limit = settings.DERMREVIEW_DRAFT_MAX_ATTEMPTS
-    if attempts >= limit:
-        return {"status": DraftStatus.FAILED, "failure_kind": FailureKind.ATTEMPTS_EXHAUSTED,
-                "failure_message": f"Gave up after {attempts} attempts. Last failure ({kind}): {message}"[:2000]}
-    return {"status": DraftStatus.FAILED, "failure_kind": kind, "failure_message": message[:2000]}
-
-
-def draft_outcome_audit(draft: Draft, values: dict[str, Any]) -> None:
+def draft_outcome_audit(draft: Draft) -> None:
     """Audit how a draft ended (`draft.generated`, `draft.needs_manual_entry`, `draft.failed`); system actor."""
-    status = str(values["status"])
+    status = str(draft.status)
     audit_log(
         action="draft.generated" if status == DraftStatus.READY else f"draft.{status}",
         obj=draft, organisation=draft.image.case.organisation, case_id=draft.image.case_id,
-        details={"status": str(values["status"]), "failure_kind": str(values.get("failure_kind", "")),
+        details={"status": status, "failure_kind": str(draft.failure_kind),
                  "model_id": draft.model_id, "model_revision": draft.model_revision,
                  "prompt_version": draft.prompt_version, "attempts": draft.attempts},
     )

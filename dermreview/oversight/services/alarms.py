@@ -6,8 +6,8 @@ Three conditions are looked for, each with thresholds from settings (defaults in
   were accepted unchanged at a rate above DERMREVIEW_ALARM_RUBBER_STAMP_RATE, and their median time on task was
   under DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S seconds. Fewer sign-offs than the window: no verdict.
 * **High-risk drafts never edited** (reviewer): the reviewer's last DERMREVIEW_ALARM_HIGH_RISK_MIN sign-offs of a
-  high-risk draft (the case is flagged high-risk, or the draft's lesion type is a DERMREVIEW_HIGH_RISK_CLASSES
-  class) were all accepted without one edit.
+  high-risk draft (the case is flagged high-risk, or the draft's lesion type names a DERMREVIEW_HIGH_RISK_CLASSES
+  class, as the sign-off decides it: `review.services.rules.high_risk_q`) were all accepted without one edit.
 * **Drift** (model version, field and scorer): the mean draft-vs-final F1 over the last
   DERMREVIEW_ALARM_DRIFT_WINDOW_DAYS is more than DERMREVIEW_ALARM_DRIFT_MARGIN below the mean of the model
   version's first DERMREVIEW_ALARM_DRIFT_BASELINE_DAYS (counted from its first signed review). The two periods
@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Min, Q, QuerySet, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -36,14 +36,15 @@ from dermreview.accounts.roles import Role, require_role
 from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.models import UNRESOLVED, Alarm, AlarmKind, AlarmStatus, AlarmSubject
-from dermreview.oversight.services.filters import (
+from dermreview.oversight.selectors.filters import (
     DRAFT_SHOWN_OUTCOMES,
     OversightFilters,
     draft_attr,
     scores_for,
 )
-from dermreview.oversight.services.model_card import FIELD_LABELS
+from dermreview.oversight.selectors.model_card import FIELD_LABELS
 from dermreview.review.models import Review
+from dermreview.review.services.rules import high_risk_q
 
 NOTE_MAX_LENGTH = 2000
 
@@ -96,9 +97,9 @@ def _draft_signoffs(organisation_id: int) -> QuerySet[Review]:
 
 
 def _high_risk(qs: QuerySet[Review]) -> QuerySet[Review]:
-    classes = list(settings.DERMREVIEW_HIGH_RISK_CLASSES)
-    return qs.annotate(draft_class=Lower(draft_attr("lesion_type"))).filter(
-        Q(case__high_risk=True) | Q(draft_class__in=classes)
+    # The sign-off's own predicate (in SQL), so a draft that sent the case to a second reviewer counts here too.
+    return qs.annotate(draft_lesion_type=draft_attr("lesion_type")).filter(
+        Q(case__high_risk=True) | high_risk_q("draft_lesion_type")
     )
 
 

@@ -1,4 +1,5 @@
-"""Template helpers for oversight partials shown on other apps' pages."""
+"""Formatting filters for the oversight pages and the case page's audit history. They only format: the data comes
+from the views' selectors (the case's audit history from `review.selectors.case_page`)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,7 @@ from typing import Any
 
 from django import template
 
-from dermreview.accounts.roles import can_audit
-from dermreview.audit.models import AuditEvent
-
 register = template.Library()
-
-CASE_HISTORY_LIMIT = 500
-
-
-@register.simple_tag(takes_context=True)
-def case_audit_events(context: template.Context, case: Any) -> list[AuditEvent] | None:
-    """The case's audit events, newest first, for auditors and admins of its organisation; None for anyone else.
-
-    Fetches one more than the limit so the partial can say there are more (and link to the audit browser).
-    """
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not can_audit(user) or user.organisation_id is None:
-        return None
-    if case is None or case.organisation_id != user.organisation_id:
-        return None
-    return list(
-        AuditEvent.objects.for_organisation(user.organisation_id).for_case(case.pk).order_by("-sequence")
-        [: CASE_HISTORY_LIMIT + 1]
-    )
 
 
 @register.filter

@@ -11,13 +11,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import AuditFilterForm
-from dermreview.oversight.services.audit_browser import (
-    AuditFilters,
-    audit_action_choices,
-    audit_chain_check,
-    audit_events_for,
-    audit_export_csv,
-)
+from dermreview.oversight.selectors.audit_events import AuditFilters, audit_action_choices, audit_events_for
+from dermreview.oversight.services.audit_browser import audit_chain_check, audit_export_csv
 
 PAGE_SIZE = 50
 

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from dermreview.oversight.services.filters import Scorer
+from dermreview.oversight.selectors.filters import Scorer
 
 
 def default_scorer() -> Scorer:

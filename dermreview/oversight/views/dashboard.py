@@ -13,15 +13,15 @@ from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import OversightFilterForm
 from dermreview.oversight.models import Alarm
-from dermreview.oversight.services.filters import OversightFilters, reviewer_options
-from dermreview.oversight.services.influence import blind_influence
-from dermreview.oversight.services.model_card import (
+from dermreview.oversight.selectors.filters import OversightFilters, reviewer_options
+from dermreview.oversight.selectors.influence import blind_influence
+from dermreview.oversight.selectors.model_card import (
     FIELD_LABELS,
     PUBLISHED_CARD,
     filter_choices,
     model_card_stats,
 )
-from dermreview.oversight.services.series import (
+from dermreview.oversight.selectors.series import (
     Histogram,
     WeeklyAgreement,
     agreement_histogram,

@@ -12,7 +12,7 @@ from dermreview.accounts.roles import Role, has_role
 from dermreview.drafting.services.queueing import drafting_set_enabled
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import KillSwitchForm
-from dermreview.oversight.services.governance import governance_status
+from dermreview.oversight.selectors.governance import governance_status
 
 
 @require_http_methods(["GET", "POST"])

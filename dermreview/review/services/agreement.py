@@ -17,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.models import AgreementScore, Comparison, Review
-from dermreview.review.scoring import get_scorer
 from dermreview.review.services.rules import normalise_text
+from inference_worker.scoring import get_scorer
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def agreement_score_reviews(*, review_ids: Sequence[int]) -> int:
     """
     reviews = list(Review.objects.filter(pk__in=list(review_ids)).select_related("blind_finding").order_by("pk"))
     pairs = [pair for review in reviews for pair in agreement_pairs(review)]
-    scorer = get_scorer()
+    scorer = get_scorer(model_name=settings.BERTSCORE_MODEL, num_layers=settings.BERTSCORE_NUM_LAYERS)
     scores = scorer.score_pairs([p.candidate for p in pairs], [p.reference for p in pairs]) if pairs else []
     rows = [
         AgreementScore(

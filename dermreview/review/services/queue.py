@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import Draft, DraftStatus
-from dermreview.review.services.rules import high_risk_sql_regex
+from dermreview.review.services.rules import high_risk_q
 
 QUEUE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
 # Age filter buckets (case age since creation).
@@ -44,7 +44,6 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
     Annotated with `ready_drafts` and `image_count`; `lesion_type` filters on the ready drafts' text.
     """
     filters = filters or QueueFilters()
-    pattern = high_risk_sql_regex()
     drafts = Draft.objects.filter(image__case_id=OuterRef("pk"))
     cases = (
         Case.objects.visible_to(user)
@@ -53,9 +52,9 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
             has_settled=Exists(drafts.filter(status__in=[DraftStatus.READY, DraftStatus.NEEDS_MANUAL_ENTRY,
                                                          DraftStatus.FAILED])),
             has_pending=Exists(drafts.filter(status__in=[DraftStatus.QUEUED, DraftStatus.RUNNING])),
-            # High-risk before anyone signs: a ready draft already names a high-risk class.
-            draft_high_risk=Exists(drafts.filter(status=DraftStatus.READY, lesion_type__iregex=pattern))
-            if pattern else Value(False),
+            # High-risk before anyone signs: a ready draft already names a high-risk class (the sign-off's
+            # own predicate, in SQL).
+            draft_high_risk=Exists(drafts.filter(high_risk_q("lesion_type"), status=DraftStatus.READY)),
             ready_drafts=Count("images__drafts", filter=Q(images__drafts__status=DraftStatus.READY), distinct=True),
             image_count=Count("images", distinct=True),
         )

@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import Q
 
-from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.models.fields import FIELD_MAX_LENGTH, FINDING_FIELDS, field_spec
 
 # What a reviewer signs. Stored verbatim on every Review so the record shows the statement, not just a tick.
 ATTESTATION_TEXT = (
@@ -34,8 +35,6 @@ SUGGESTIONS: dict[str, tuple[str, ...]] = {
     "borders": ("regular, well defined", "irregular", "poorly defined", "notched", "rolled, pearly"),
     "texture": ("smooth", "scaly", "crusted", "ulcerated", "nodular", "verrucous", "waxy, stuck-on"),
 }
-
-FIELD_MAX_LENGTH: dict[str, int] = {name: 200 for name in FINDING_FIELDS} | {"summary": 4000}
 
 # Common abbreviations a reviewer types for the default high-risk classes.
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -66,24 +65,41 @@ def fields_differing(first: Mapping[str, str], second: Mapping[str, str], *, nor
     return [name for name in FINDING_FIELDS if compare(first.get(name, "")) != compare(second.get(name, ""))]
 
 
+def _words(value: str) -> str:
+    # Hyphens, slashes and underscores separate words: "basal-cell carcinoma" is "basal cell carcinoma".
+    return " ".join(re.sub(r"[-_/]", " ", value.casefold()).split())
+
+
+# Between the words of a class name: any run of blanks, hyphens, slashes or underscores ("basal-cell",
+# "squamous  cell"). Around it: anything but a letter or digit, so "melanoma" is found in "amelanotic melanoma"
+# and "?melanomas" but never in "melanocytic nevus". Written in the common subset of Python's and PostgreSQL's
+# regex syntax (SQLite's REGEXP is Python's), with explicit guards instead of word-boundary escapes, which differ.
+_SEPARATOR = r"[-_/\s]+"
+_BEFORE = "(?:^|[^a-z0-9])"
+_AFTER = "s?(?:[^a-z0-9]|$)"  # an optional plural "s", then the end of the word
+
+
 @lru_cache(maxsize=8)
-def _high_risk_patterns(classes: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _class_patterns(classes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(canonical class, case-insensitive regex) for each configured high-risk class, aliases included."""
     patterns = []
     for name in classes:
         canonical = _words(name)
         if not canonical:
             continue
-        alternatives = [canonical, *_ALIASES.get(canonical, ())]
-        body = "|".join(re.escape(alt).replace(r"\ ", r"\s+") for alt in alternatives)
-        # Whole words, optional plural: "melanoma" matches "amelanotic melanoma" and "melanomas" but never
-        # "melanocytic nevus"; "BCC" matches "nodular BCC".
-        patterns.append((canonical, re.compile(rf"(?<![a-z0-9])(?:{body})s?(?![a-z0-9])")))
+        alternatives = (canonical, *_ALIASES.get(canonical, ()))
+        body = "|".join(_SEPARATOR.join(re.escape(word) for word in alt.split()) for alt in alternatives)
+        patterns.append((canonical, f"{_BEFORE}(?:{body}){_AFTER}"))
     return tuple(patterns)
 
 
-def _words(value: str) -> str:
-    # Hyphens, slashes and underscores separate words: "basal-cell carcinoma" is "basal cell carcinoma".
-    return " ".join(re.sub(r"[-_/]", " ", value.casefold()).split())
+@lru_cache(maxsize=8)
+def _compiled(classes: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((canonical, re.compile(regex, re.IGNORECASE)) for canonical, regex in _class_patterns(classes))
+
+
+def _configured_classes() -> tuple[str, ...]:
+    return tuple(settings.DERMREVIEW_HIGH_RISK_CLASSES)
 
 
 def high_risk_class_named(text: str) -> str | None:
@@ -92,14 +108,17 @@ def high_risk_class_named(text: str) -> str | None:
     Matching is deliberately conservative: case-insensitive, whole-word, hyphen-insensitive, plural-tolerant,
     abbreviations BCC/SCC accepted, and a mention counts even when hedged or negated ("?melanoma", "not
     melanoma", "rule out melanoma"). A false alarm costs a second reviewer's look; a miss costs a cancer.
+    The same regular expressions make `high_risk_q`, the predicate's twin in SQL.
     """
-    words = _words(text)
-    if not words:
-        return None
-    for canonical, pattern in _high_risk_patterns(tuple(settings.DERMREVIEW_HIGH_RISK_CLASSES)):
-        if pattern.search(words):
+    for canonical, pattern in _compiled(_configured_classes()):
+        if pattern.search(text or ""):
             return canonical
     return None
+
+
+def is_high_risk(text: str) -> bool:
+    """Whether `text` names a configured high-risk class (see `high_risk_class_named`)."""
+    return high_risk_class_named(text) is not None
 
 
 def any_high_risk(texts: Iterable[str]) -> str | None:
@@ -109,6 +128,19 @@ def any_high_risk(texts: Iterable[str]) -> str | None:
         if found:
             return found
     return None
+
+
+def high_risk_q(field: str = "lesion_type") -> Q:
+    """`is_high_risk` as a filter on a text column or annotation `field`, for queue counts and alarms.
+
+    Built from the same per-class expressions as the Python predicate (one alternation of them), so a row
+    matches in SQL exactly when its text matches in Python; tests/dermreview/review/test_high_risk.py runs a
+    table of texts through both. With no classes configured nothing is high-risk.
+    """
+    regexes = [regex for _, regex in _class_patterns(_configured_classes())]
+    if not regexes:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__iregex": "|".join(f"(?:{regex})" for regex in regexes)})
 
 
 def clean_finding_fields(fields: Mapping[str, str], *, field_prefix: str = "") -> dict[str, str]:
@@ -129,7 +161,8 @@ def clean_finding_fields(fields: Mapping[str, str], *, field_prefix: str = "") -
         if raw is not None and not isinstance(raw, str):
             errors[field_prefix + name] = "Must be text."
             continue
-        value = clean_text(raw or "") if name != "summary" else str(raw or "").strip()
+        # One-line fields are cleaned like table cells; multi-line ones keep the reviewer's line breaks.
+        value = str(raw or "").strip() if field_spec(name).multiline else clean_text(raw or "")
         if not value:
             errors[field_prefix + name] = "Required: a signed finding has all six fields."
         elif len(value) > FIELD_MAX_LENGTH[name]:
@@ -138,21 +171,3 @@ def clean_finding_fields(fields: Mapping[str, str], *, field_prefix: str = "") -
     if errors:
         raise ReviewInvalid(errors)
     return cleaned
-
-
-def high_risk_sql_regex() -> str | None:
-    """A case-insensitive regular expression (for `__iregex`) approximating `high_risk_class_named` in SQL.
-
-    Written in the common subset of PostgreSQL's and Python's regex syntax (SQLite's REGEXP is Python's), with
-    explicit non-alphanumeric guards instead of word-boundary escapes, which differ between the two.
-    """
-    alternatives = []
-    for name in settings.DERMREVIEW_HIGH_RISK_CLASSES:
-        canonical = _words(name)
-        if not canonical:
-            continue
-        for alt in (canonical, *_ALIASES.get(canonical, ())):
-            alternatives.append("[-_/ ]+".join(re.escape(word) for word in alt.split()))
-    if not alternatives:
-        return None
-    return f"(^|[^a-z0-9])({'|'.join(alternatives)})s?([^a-z0-9]|$)"

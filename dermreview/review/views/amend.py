@@ -38,7 +38,7 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
                         form.add_error(name if name in form.fields else None, message)
                 except (ReviewConflict, ReviewNotAllowed) as exc:
                     conflict = exc.message
-                    status = 409
+                    status = exc.http_status  # the status the API gives the same error (review/errors.py)
                     if isinstance(exc, ReviewConflict) and exc.current_lock_version is not None:
                         data = request.POST.copy()
                         data["lock_version"] = str(exc.current_lock_version)

@@ -1,7 +1,9 @@
 """Review pages: the queue, the review page (claim, blind entry, sign), the agreement result and amendments.
 
-Thin: parse a form, call a review service, render or redirect. Outsiders get 404 through
-`get_case_for_user` / `visible_to`; clinicians get 403; auditors read but never write.
+Thin: parse a form, call a review service, render or redirect; what the review page shows comes from
+`review.selectors.review_page`. Outsiders get 404 through `get_case_for_user` / `visible_to`; clinicians get 403;
+auditors read but never write. A review error answers with its own `http_status` (`review/errors.py`), the same
+status the API gives it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dermreview.accounts.roles import can_audit, can_review
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.access import get_case_for_user, get_image_for_user
 from dermreview.cases.models import Case, CaseStatus
-from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
+from dermreview.drafting.models import FINDING_FIELDS, Draft
 from dermreview.review.errors import (
     ReviewConflict,
     ReviewError,
@@ -28,7 +30,6 @@ from dermreview.review.errors import (
     ReviewNotAllowed,
 )
 from dermreview.review.forms import (
-    FIELD_LABELS,
     BlindFindingForm,
     QueueFilterForm,
     ReviewSignForm,
@@ -37,19 +38,20 @@ from dermreview.review.forms import (
     opened_token,
 )
 from dermreview.review.models import Review
-from dermreview.review.services.blind import (
-    blind_entry_required,
-    blind_finding_for,
-    blind_finding_record,
-    draft_visible_to,
+from dermreview.review.selectors.review_page import (
+    REVIEWABLE,
+    DraftChoice,
+    ReviewPage,
+    ready_draft_for,
+    review_page,
+    signed_first_round,
 )
+from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.services.claim import case_claim, case_release
 from dermreview.review.services.queue import QueueFilters, review_queue, review_queue_counts
-from dermreview.review.services.rules import ATTESTATION_TEXT, SUGGESTIONS, any_high_risk
-from dermreview.review.services.signoff import current_reviews, review_sign
+from dermreview.review.services.rules import ATTESTATION_TEXT, SUGGESTIONS
+from dermreview.review.services.signoff import review_sign
 from dermreview.review.services.ungradable import image_mark_ungradable, ungradable_reason_text
-
-REVIEWABLE = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
 
 
 def _require_reader(user: Any) -> None:
@@ -94,30 +96,29 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=405)
     holder_conflict = None
     # The first-round signer of a high-risk case must not block the case from the second reviewer.
-    signed_round_one = case.status == CaseStatus.NEEDS_SECOND_REVIEW and any(
-        r.round == 1 and r.reviewer_id == request.user.pk for r in current_reviews(case=case))
+    signed_round_one = signed_first_round(case=case, user=request.user)
     if can_review(request.user) and case.status in REVIEWABLE and not signed_round_one:
         try:
             case = case_claim(case=case, user=request.user)
         except ReviewConflict as exc:
             holder_conflict = exc.message
-    draft = _chosen_draft(case, request.GET.get("draft"))
+    page = review_page(user=request.user, case=case, draft_id=request.GET.get("draft"))
     form = None
-    if (can_review(request.user) and case.status in REVIEWABLE and not signed_round_one and holder_conflict is None
-            and draft_visible_to(case=case, user=request.user)):
+    if (page.can_write and page.reviewable and not signed_round_one and holder_conflict is None
+            and page.draft_visible):
         form = ReviewSignForm(initial={
-            **(draft.finding_fields() if draft else {}), "draft_id": draft.pk if draft else None,
-            "lock_version": case.lock_version, "opened": opened_token(case_id=case.pk),
-            "action": "sign",
+            **(page.draft.finding_fields() if page.draft else {}),
+            "draft_id": page.draft.draft_id if page.draft else None,
+            "lock_version": case.lock_version, "opened": opened_token(case_id=case.pk), "action": "sign",
         })
-    return _render_review(request, case, draft=draft, form=form, claim_message=holder_conflict)
+    return _render_review(request, page, form=form, claim_message=holder_conflict)
 
 
 def _sign(request: HttpRequest, case: Case) -> HttpResponse:
     form = ReviewSignForm(request.POST)
     draft = None
     if form.is_valid():
-        draft = _chosen_draft(case, form.cleaned_data.get("draft_id"), default_first=False)
+        draft = ready_draft_for(case=case, draft_id=form.cleaned_data.get("draft_id"))
         opened_at = opened_at_from_token(form.cleaned_data["opened"], case_id=case.pk)
         if opened_at is None:
             form.add_error(None, "This form is damaged or from another case: reload the page.")
@@ -138,29 +139,32 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
                     return _render_sign_error(request, case, form, draft, exc)
                 messages.success(request, _signed_message(review))
                 return redirect("review:result", pk=review.pk)
-    return _render_review(request, case, draft=draft, form=form, status=400)
+    return _render_review(request, _resubmitted_page(request, case, draft), form=form, status=400)
 
 
 def _render_sign_error(request: HttpRequest, case: Case, form: ReviewSignForm, draft: Draft | None,
                        exc: ReviewError) -> HttpResponse:
+    """The form again, with what went wrong, answered with the status every review error has (`errors.py`)."""
     if isinstance(exc, ReviewInvalid):
         for name, message in exc.errors.items():
             form.add_error(name if name in form.fields else None, message)
-        return _render_review(request, case, draft=draft, form=form, status=400)
+        return _render_review(request, _resubmitted_page(request, case, draft), form=form, status=exc.http_status)
     if isinstance(exc, ReviewConflict):
         # Keep every character the reviewer typed; refresh only the lock version so that a deliberate
         # resubmission (after reading what changed) is judged against the case as it is now.
         data = request.POST.copy()
         if exc.current_lock_version is not None:
             data["lock_version"] = str(exc.current_lock_version)
-        case = Case.objects.get(pk=case.pk)
         form = ReviewSignForm(data)
         form.is_valid()
-        return _render_review(request, case, draft=draft, form=form, conflict=exc.message, status=409)
-    assert isinstance(exc, ReviewNotAllowed)
-    status = 403 if exc.code == "role" else 409
-    return _render_review(request, Case.objects.get(pk=case.pk), draft=draft, form=form, conflict=exc.message,
-                          status=status)
+    # Shown as the case is now: someone else may have changed it.
+    page = _resubmitted_page(request, Case.objects.get(pk=case.pk), draft)
+    return _render_review(request, page, form=form, conflict=exc.message, status=exc.http_status)
+
+
+def _resubmitted_page(request: HttpRequest, case: Case, draft: Draft | None) -> ReviewPage:
+    """The page behind a re-shown form: it starts from the draft the reviewer submitted, or from none."""
+    return review_page(user=request.user, case=case, draft_id=draft.pk if draft else None, default_first=False)
 
 
 def _signed_message(review: Review) -> str:
@@ -169,73 +173,34 @@ def _signed_message(review: Review) -> str:
     return "Signed. The case is final."
 
 
-def _chosen_draft(case: Case, draft_id: Any, *, default_first: bool = True) -> Draft | None:
-    ready = Draft.objects.filter(image__case_id=case.pk, status=DraftStatus.READY).select_related("image")
-    if draft_id not in (None, ""):
-        try:
-            return ready.get(pk=int(draft_id))
-        except (ValueError, TypeError, Draft.DoesNotExist):
-            return None
-    return ready.order_by("image__created_at", "created_at", "pk").first() if default_first else None
-
-
 def _render_review(
-    request: HttpRequest, case: Case, *, draft: Draft | None, form: ReviewSignForm | None,
-    claim_message: str | None = None, conflict: str | None = None, status: int = 200,
-    blind_form: BlindFindingForm | None = None,
+    request: HttpRequest, page: ReviewPage, *, form: ReviewSignForm | None, claim_message: str | None = None,
+    conflict: str | None = None, status: int = 200, blind_form: BlindFindingForm | None = None,
 ) -> HttpResponse:
-    user = request.user
-    images = list(case.images.all())
-    visible = draft_visible_to(case=case, user=user)
-    drafts = list(
-        Draft.objects.filter(image__case_id=case.pk).select_related("image").order_by("image__created_at", "created_at")
-    ) if visible else []
-    ready = [d for d in drafts if d.status == DraftStatus.READY]
-    holder = case.active_claim_holder()
-    # Blind entry is offered only to whoever may sign next: not while another reviewer holds the case.
-    needs_blind = (can_review(user) and blind_entry_required(case=case, user=user)
-                   and (holder is None or holder.pk == user.pk))
-    if ready and visible:
-        audit_log(action="draft.view", actor=user, obj=case,
-                  details={"draft_ids": [d.pk for d in ready], "shown_in_form": draft.pk if draft else None})
-    reviews = current_reviews(case=case)
-    history = list(Review.objects.filter(case_id=case.pk).select_related("reviewer", "voided_by")
-                   .order_by("version", "round"))
-    first_round = next((r for r in reviews if r.round == 1), None)
-    shown_form = form if (visible and not needs_blind) else None
-    draft_fields = draft.finding_fields() if (draft is not None and visible) else {}
-    field_rows = [
-        {"name": name, "field": shown_form[name], "confirm": shown_form[f"confirm_{name}"],
+    # The read is decided here: the drafts this page shows are recorded once, on the case.
+    if page.ready_drafts and page.draft_visible:
+        audit_log(action="draft.view", actor=request.user, obj=page.case,
+                  details={"draft_ids": [d.draft_id for d in page.ready_drafts],
+                           "shown_in_form": page.draft.draft_id if page.draft else None})
+    shown_form = form if (page.draft_visible and not page.needs_blind) else None
+    return render(request, "review/review_case.html", {
+        "page": page, "case": page.case, "form": shown_form, "field_rows": _field_rows(shown_form, page.draft),
+        "blind_form": blind_form or (BlindFindingForm() if page.needs_blind else None),
+        "claim_message": claim_message, "conflict": conflict, "ungradable_form": UngradableForm(),
+        "suggestions": SUGGESTIONS, "attestation_text": ATTESTATION_TEXT,
+    }, status=status)
+
+
+def _field_rows(form: ReviewSignForm | None, draft: DraftChoice | None) -> list[dict[str, Any]]:
+    """Each finding field of the form beside the AI draft's text for it (None: the reviewer's own entry)."""
+    if form is None:
+        return []
+    draft_fields = draft.finding_fields() if draft is not None else {}
+    return [
+        {"name": name, "field": form[name], "confirm": form[f"confirm_{name}"],
          "draft_text": draft_fields.get(name), "suggest": name in SUGGESTIONS}
         for name in FINDING_FIELDS
-    ] if shown_form is not None else []
-    context = {
-        "case": case, "images": images, "drafts": drafts, "ready_drafts": ready, "draft": draft if visible else None,
-        "form": shown_form, "field_rows": field_rows,
-        "blind_form": blind_form or (BlindFindingForm() if needs_blind else None),
-        "blind_rows": _blind_rows(case, user),
-        "needs_blind": needs_blind, "draft_visible": visible,
-        "can_write": can_review(user), "reviewable": case.status in REVIEWABLE,
-        "holder": holder, "held_by_me": holder is not None and holder.pk == user.pk,
-        "claim_message": claim_message, "conflict": conflict,
-        "reviews": reviews, "history": history,
-        "second_round": case.status == CaseStatus.NEEDS_SECOND_REVIEW,
-        "first_reviewer_is_me": first_round is not None and first_round.reviewer_id == user.pk,
-        "suggestions": SUGGESTIONS, "attestation_text": ATTESTATION_TEXT, "field_labels": FIELD_LABELS,
-        "ungradable_form": UngradableForm(),
-        # From the drafts only when the user may see them: a blind reviewer must not learn the draft's class.
-        "high_risk_flag": case.high_risk or (visible and any_high_risk(d.lesion_type for d in ready) is not None),
-        "can_amend": can_review(user) and case.status == CaseStatus.FINAL and bool(reviews),
-        "last_review": reviews[-1] if reviews else None,
-        "can_mark_ungradable": can_review(user) and case.status == CaseStatus.AWAITING_REVIEW
-        and (holder is None or holder.pk == user.pk),
-    }
-    return render(request, "review/review_case.html", context, status=status)
-
-
-def _blind_rows(case: Case, user: Any) -> list[tuple[str, str]]:
-    finding = blind_finding_for(case=case, user=user) if case.blind_first else None
-    return [(FIELD_LABELS[name], value) for name, value in finding.finding_fields().items()] if finding else []
+    ]
 
 
 @require_POST
@@ -250,12 +215,13 @@ def blind_entry(request: HttpRequest, pk: int) -> HttpResponse:
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
         except (ReviewConflict, ReviewNotAllowed) as exc:
-            return _render_review(request, Case.objects.get(pk=case.pk), draft=None, form=None,
-                                  conflict=exc.message, blind_form=form, status=409)
+            page = _resubmitted_page(request, Case.objects.get(pk=case.pk), None)
+            return _render_review(request, page, form=None, conflict=exc.message, blind_form=form,
+                                  status=exc.http_status)
         else:
             messages.success(request, "Your finding is saved. The AI draft is now shown: sign your final finding.")
             return redirect("review:case", pk=case.pk)
-    return _render_review(request, case, draft=None, form=None, blind_form=form, status=400)
+    return _render_review(request, _resubmitted_page(request, case, None), form=None, blind_form=form, status=400)
 
 
 @require_POST

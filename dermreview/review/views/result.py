@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.review.forms import FIELD_LABELS
+from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import AgreementScore, Comparison, Review
 from dermreview.review.services.agreement import exact_matches
 from dermreview.review.views.pages import review_for_reader

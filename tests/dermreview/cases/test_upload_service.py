@@ -16,6 +16,7 @@ from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import CaseStatus, LesionImage
 from dermreview.cases.services import upload as upload_module
 from dermreview.cases.services.upload import UploadRefused, images_upload
+from dermreview.drafting import receivers as drafting_receivers
 from dermreview.drafting.models import Draft, DraftStatus
 from tests.dermreview.cases.upload_helpers import as_upload, corpus_upload, media_listing
 from tests.fixtures import upload_corpus as corpus
@@ -348,7 +349,7 @@ def test_upload_failure_after_files_written_removes_them(monkeypatch, alice, ali
     def broken_drafting(**kwargs):  # noqa: ANN003, ANN202
         raise RuntimeError("drafting unavailable")
 
-    monkeypatch.setattr(upload_module, "drafts_create_for_images", broken_drafting)
+    monkeypatch.setattr(drafting_receivers, "drafts_create_for_images", broken_drafting)
 
     with pytest.raises(RuntimeError):
         _upload(alice_case, alice, as_upload("a.jpg", corpus.jpeg(seed=71)), as_upload("b.jpg", corpus.jpeg(seed=72)))

@@ -42,18 +42,18 @@ def _legacy_schema() -> None:
 def _legacy_rows(*, image_id: int, case_id: int, reviewer_id: int) -> None:
     now = timezone.now()
     fields = ["melanoma", "brown, black", "asymmetric", "irregular", "smooth", "Asymmetric pigmented lesion."]
-    six = "lesion_type, color, symmetry, borders, texture, summary"
+    six = "lesion_type, color, symmetry, borders, texture, summary"  # a constant: the f-strings below inject nothing
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO findings_draft (id, {six}, model_id, model_revision, prompt_version, backend, status, "
+            f"INSERT INTO findings_draft (id, {six}, model_id, model_revision, prompt_version, backend, status, "  # noqa: S608
             "raw_output, failure_kind, failure_message, attempts, claim_token, created_at, updated_at, image_id) "
             "VALUES (41, %s, %s, %s, %s, %s, %s, 'm', 'r1', 'p1', 'transformers', 'ready', '{}', '', '', 1, '', "
             "%s, %s, %s)", [*fields, now, now, image_id])
         cursor.execute(
-            f"INSERT INTO findings_blindfinding (id, {six}, created_at, case_id, reviewer_id) "
+            f"INSERT INTO findings_blindfinding (id, {six}, created_at, case_id, reviewer_id) "  # noqa: S608
             "VALUES (42, %s, %s, %s, %s, %s, %s, %s, %s, %s)", [*fields, now, case_id, reviewer_id])
         cursor.execute(
-            f"INSERT INTO findings_review (id, {six}, version, round, outcome, draft_snapshot, edited_fields, "
+            f"INSERT INTO findings_review (id, {six}, version, round, outcome, draft_snapshot, edited_fields, "  # noqa: S608
             "all_unchanged, rejection_reason, attestation, opened_at, signed_at, time_on_task_ms, amendment_reason, "
             "disagreement_fields, blind_finding_id, case_id, draft_id, reviewer_id) VALUES "
             "(43, %s, %s, %s, %s, %s, %s, 1, 1, 'accepted', '{}', '[]', TRUE, '', 'I attest', %s, %s, 9000, '', "

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dermreview.drafting.services import worker as draft_worker
 from django.db import connection
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
 from dermreview.drafting.models import Draft, DraftStatus
 from dermreview.drafting.models import FailureKind as StoredFailure
+from dermreview.drafting.runtime import WorkerRuntime
 from dermreview.drafting.services.deadline import HARD_LIMIT_EXIT_CODE, DraftTimeLimit, time_limits
 from dermreview.drafting.services.identity import model_identity
 from dermreview.drafting.services.worker import (
@@ -34,10 +34,10 @@ from tests.worker_process import TINY_WORKER_ENV
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_engine_state() -> None:
-    draft_worker._load_failure = None
-    draft_worker._logged_load_failures.clear()
+@pytest.fixture
+def runtime() -> WorkerRuntime:
+    """A worker process's state as it is at start-up: no engine yet, no load failure remembered."""
+    return WorkerRuntime()
 
 
 def _queued(case: Any, n: int = 1, **extra: Any) -> list[Draft]:
@@ -54,9 +54,11 @@ def _queued(case: Any, n: int = 1, **extra: Any) -> list[Draft]:
 
 
 def _result(draft: Draft, *, finding: Finding | None = None, kind: FailureKind | None = None,
-            raw: str = "{}") -> DraftResult:
+            raw: str = "{}", model_id: str | None = None) -> DraftResult:
+    """What the engine of the draft's model returns for it (another model's, given `model_id`)."""
     return DraftResult(key=str(draft.pk), finding=finding, failure_kind=kind, failure_message="bad" if kind else "",
-                       raw_text=raw, backend="transformers", model_id="m", model_revision="r", prompt_version="p",
+                       raw_text=raw, backend="transformers", model_id=model_id or draft.model_id,
+                       model_revision=draft.model_revision, prompt_version=draft.prompt_version,
                        preprocess_ms=5.0, generate_ms=50.0, prompt_tokens=100, output_tokens=60, batch_size=2)
 
 
@@ -161,6 +163,19 @@ def test_draft_store_result_after_losing_the_claim_changes_nothing(alice_case: A
     assert draft.status == DraftStatus.RUNNING and draft.lesion_type == ""
 
 
+def test_draft_store_result_from_another_model_fails_and_keeps_the_drafts_identity(alice_case: Any) -> None:
+    [draft] = _queued(alice_case)
+    draft_claim(draft_id=draft.pk, claim_token="run", identity=model_identity())
+    draft.refresh_from_db()
+    identity = (draft.model_id, draft.model_revision, draft.prompt_version)
+    result = _result(draft, finding=Finding(**SAMPLE_FINDING), model_id="some/other-model")
+    assert draft_store_result(draft=draft, result=result, claim_token="run") == DraftStatus.FAILED
+    draft.refresh_from_db()
+    assert (draft.model_id, draft.model_revision, draft.prompt_version) == identity
+    assert draft.failure_kind == StoredFailure.ENGINE_ERROR and "some/other-model" in draft.failure_message
+    assert draft.lesion_type == ""
+
+
 def test_drafts_generate_batch_does_nothing_while_paused(alice_case: Any, settings: Any) -> None:
     [draft] = _queued(alice_case)
     settings.DERMREVIEW_DRAFTING_ENABLED = False
@@ -170,14 +185,14 @@ def test_drafts_generate_batch_does_nothing_while_paused(alice_case: Any, settin
 
 
 def test_drafts_generate_batch_missing_model_fails_with_reason_and_logs_once(
-    alice_case: Any, settings: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+    alice_case: Any, settings: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture, runtime: WorkerRuntime,
 ) -> None:
     cfg = WorkerConfig(model=str(tmp_path / "missing-model"), device="cpu")
     settings.DERMREVIEW_WORKER_CONFIG = cfg
     first, second = _queued(alice_case, 2)
-    with caplog.at_level(logging.ERROR, logger="dermreview.drafting.services.worker"):
-        drafts_generate_batch(draft_id=first.pk, claim_token="run-1", cfg=cfg)
-        drafts_generate_batch(draft_id=second.pk, claim_token="run-2", cfg=cfg)
+    with caplog.at_level(logging.ERROR, logger="dermreview.drafting.runtime"):
+        drafts_generate_batch(draft_id=first.pk, claim_token="run-1", cfg=cfg, runtime=runtime)
+        drafts_generate_batch(draft_id=second.pk, claim_token="run-2", cfg=cfg, runtime=runtime)
     for draft in Draft.objects.filter(pk__in=[first.pk, second.pk]):
         assert (draft.status, draft.failure_kind) == (DraftStatus.FAILED, "model_load")
         assert "missing-model" in draft.failure_message

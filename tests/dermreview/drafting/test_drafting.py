@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,13 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from dermreview.audit.models import AuditEvent
 from dermreview.drafting.models import Draft, DraftingControl, DraftStatus
-from dermreview.drafting.services.identity import TINY_MODEL_ID, model_identity
+from dermreview.drafting.services.identity import model_identity
 from dermreview.drafting.services.queueing import (
     drafting_set_enabled,
     drafts_create_for_images,
     drafts_requeue,
 )
-from inference_worker import PROMPT_VERSION, WorkerConfig
+from inference_worker import PROMPT_VERSION
 from tests.factories import DraftFactory, LesionImageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,31 +68,6 @@ def test_drafts_create_for_images_sends_nothing_while_paused(
         [draft] = drafts_create_for_images(images=[alice_image])
     assert draft.status == DraftStatus.QUEUED
     assert callbacks == []
-
-
-def test_model_identity_names_the_tiny_test_model_whatever_its_path(tmp_path: Path) -> None:
-    model_dir = tmp_path / "anywhere"
-    model_dir.mkdir()
-    (model_dir / "dermreview_tiny_model.json").write_text('{"kind": "dermreview-tiny-qwen3vl", "builder_version": 1}')
-    identity = model_identity(WorkerConfig(model=str(model_dir)))
-    assert identity.model_id == TINY_MODEL_ID
-    assert identity.is_test_model
-
-
-def test_model_identity_of_a_fetched_directory_is_its_hub_id_and_commit(tmp_path: Path) -> None:
-    (tmp_path / "dermreview_revision.txt").write_text("0xAgamy/unsloth_Qwen3vl_finetune@abc123\n")
-    identity = model_identity(WorkerConfig(model=str(tmp_path)))
-    assert (identity.model_id, identity.model_revision) == ("0xAgamy/unsloth_Qwen3vl_finetune", "abc123")
-
-
-def test_model_identity_of_hub_openai_and_plain_directories(tmp_path: Path) -> None:
-    hub = model_identity(WorkerConfig(model="org/model", model_revision="deadbeef"))
-    assert (hub.model_id, hub.model_revision, hub.backend) == ("org/model", "deadbeef", "transformers")
-    served = model_identity(WorkerConfig(backend="openai", openai_base_url="http://127.0.0.1:9/v1",
-                                         openai_model="derm-vl"))
-    assert (served.model_id, served.backend) == ("derm-vl", "openai")
-    plain = model_identity(WorkerConfig(model=str(tmp_path / ".." / tmp_path.name)))
-    assert plain.model_id == f"local:{tmp_path.name}"
 
 
 def test_drafting_set_enabled_requires_an_admin_and_a_reason(alice: Any, clinic: Any) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from dermreview.drafting.tasks import draft_generate
 from django.urls import reverse
 
 from dermreview.cases.services.upload import images_upload
@@ -17,6 +16,7 @@ from dermreview.drafting.models import Draft, DraftingControl, DraftStatus, Fail
 from dermreview.drafting.services.queue_depth import broker_queue_length
 from dermreview.drafting.services.queueing import drafting_set_enabled
 from dermreview.drafting.services.reconcile import drafts_reconcile
+from dermreview.drafting.tasks import draft_generate
 from tests.dermreview.cases.upload_helpers import as_upload
 from tests.factories import CaseFactory, UserFactory, jpeg_bytes
 from tests.worker_process import broker_purge, wait_for

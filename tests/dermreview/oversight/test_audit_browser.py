@@ -8,12 +8,12 @@ import pytest
 from django.db import connection
 from django.http import StreamingHttpResponse
 from django.template import Context, Template
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
 from dermreview.audit.services.events import audit_log
+from dermreview.review.selectors.case_page import case_page
 
 pytestmark = pytest.mark.django_db
 
@@ -111,9 +111,9 @@ def test_verify_button_reports_a_tampered_event(client_for, carol, events):
 
 
 def _render_history(user, case):  # noqa: ANN001, ANN202
-    request = RequestFactory().get("/")
-    request.user = user
-    return Template('{% include "cases/_audit_history.html" %}').render(Context({"request": request, "case": case}))
+    # The partial reads the case page's data; `case_page` decides who gets the history.
+    page = case_page(user=user, case=case)
+    return Template('{% include "cases/_audit_history.html" %}').render(Context({"page": page, "case": case}))
 
 
 def test_case_audit_history_partial_shows_the_cases_events_to_auditors_only(carol, alice, mallory, events, alice_case):

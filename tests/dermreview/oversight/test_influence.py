@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from dermreview.oversight.services.filters import OversightFilters, Scorer
-from dermreview.oversight.services.influence import blind_influence
-from dermreview.oversight.services.stats import wilson_interval
+from dermreview.oversight.selectors.filters import OversightFilters, Scorer
+from dermreview.oversight.selectors.influence import blind_influence
+from dermreview.oversight.selectors.stats import wilson_interval
 from dermreview.review.models import Comparison
 from tests.dermreview.oversight.conftest import MINILM, bulk_reviews, bulk_scores, snapshot
 from tests.factories import SAMPLE_FINDING

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from dermreview.oversight.services.filters import OversightFilters, Scorer
-from dermreview.oversight.services.model_card import PUBLISHED_CARD, filter_choices, model_card_stats
+from dermreview.oversight.selectors.filters import OversightFilters, Scorer
+from dermreview.oversight.selectors.model_card import PUBLISHED_CARD, filter_choices, model_card_stats
 from dermreview.review.models import Comparison
 from tests.dermreview.oversight.conftest import MINILM, bulk_reviews, bulk_scores, snapshot
 

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
 import pytest
 from celery import signals
+from django.conf import settings
 
 from dermreview.cases.models import CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.review import scoring
 from dermreview.review.models import AgreementScore, Comparison, Review
 from dermreview.review.services.agreement import agreement_score_reviews
 from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.tasks import agreement_score
+from inference_worker import scoring
 from tests.dermreview.review.review_helpers import NEVUS, ready_case, sign
 
 pytestmark = pytest.mark.django_db
 
 
+def _configured_scorer() -> scoring.AgreementScorer:
+    return scoring.get_scorer(model_name=settings.BERTSCORE_MODEL, num_layers=settings.BERTSCORE_NUM_LAYERS)
+
+
 def test_scorer_identical_texts_score_one_and_empty_texts_do_not_crash():
-    scorer = scoring.get_scorer()
+    scorer = _configured_scorer()
     texts = ["symmetric", NEVUS["summary"], "Two shades of brown, reticular network at the periphery."]
     for score in scorer.score_pairs(texts, texts):
         assert abs(score.f1 - 1.0) < 1e-6 and abs(score.precision - 1.0) < 1e-6 and abs(score.recall - 1.0) < 1e-6
@@ -76,12 +82,13 @@ def test_agreement_manual_entry_without_blind_finding_has_nothing_to_score(alice
     assert review.scored_at is not None
 
 
-def test_scorer_loads_once_per_process(alice, bob):
-    first = scoring.get_scorer()
-    for _ in range(3):
-        agreement_score_reviews(review_ids=[sign(ready_case(alice), bob).pk])
-    assert scoring.get_scorer() is first
-    assert scoring.load_count == 1
+def test_scorer_loads_once_per_process(alice, bob, caplog):
+    first = _configured_scorer()
+    with caplog.at_level(logging.INFO, logger="inference_worker.scoring"):
+        for _ in range(3):
+            agreement_score_reviews(review_ids=[sign(ready_case(alice), bob).pk])
+    assert _configured_scorer() is first
+    assert not [r for r in caplog.records if "loaded agreement scorer" in r.getMessage()]
 
 
 def test_sign_off_queues_scoring_after_commit(alice, bob, django_capture_on_commit_callbacks):

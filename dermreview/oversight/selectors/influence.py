@@ -22,20 +22,20 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Avg, CharField, Count, F, OuterRef, Q, Subquery, Value
+from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, Trim
 
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.oversight.services.filters import (
+from dermreview.oversight.selectors.filters import (
     DRAFT_SHOWN_OUTCOMES,
     OversightFilters,
     Scorer,
     draft_attr,
     reviews_for,
 )
-from dermreview.oversight.services.model_card import FIELD_LABELS, OVERALL
-from dermreview.oversight.services.stats import wilson_interval
-from dermreview.review.models import AgreementScore, Comparison
+from dermreview.oversight.selectors.model_card import FIELD_LABELS, OVERALL
+from dermreview.oversight.selectors.stats import wilson_interval
+from dermreview.review.models import AgreementScore, Comparison, Review
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,25 @@ def blind_influence(*, organisation_id: int, filters: OversightFilters, scorer: 
     reviews = reviews_for(organisation_id=organisation_id, filters=filters).filter(
         blind_finding__isnull=False, outcome__in=DRAFT_SHOWN_OUTCOMES
     )
+    annotations, conditions = _field_conditions(scorer)
+    aggregates: dict[str, Any] = {"reviews": Count("pk")}
+    for f, conds in conditions.items():
+        for name, condition in conds.items():
+            aggregates[f"{name}_{f}"] = Count("pk", filter=condition)
+    aggregates["reviews_eligible"] = Count("pk", filter=reduce(or_, (c["eligible"] for c in conditions.values())))
+    aggregates["reviews_moved"] = Count(
+        "pk", filter=reduce(or_, (c["moved"] for c in conditions.values()))
+    )
+    counts = reviews.annotate(**annotations).aggregate(**aggregates)
+    means = _mean_scores(reviews, scorer) if scorer is not None else {}
+    return BlindInfluence(
+        scorer=scorer, reviews=counts["reviews"],
+        review_level=Proportion(counts["reviews_moved"], counts["reviews_eligible"]), rows=_rows(counts, means),
+    )
+
+
+def _field_conditions(scorer: Scorer | None) -> tuple[dict[str, Any], dict[str, dict[str, Q]]]:
+    """Per field, the normalised texts (and scores) to annotate, and the conditions each count filters on."""
     annotations: dict[str, Any] = {}
     conditions: dict[str, dict[str, Q]] = {}
     for f in FINDING_FIELDS:
@@ -140,31 +159,26 @@ def blind_influence(*, organisation_id: int, filters: OversightFilters, scorer: 
         if closer is not None:
             conditions[f]["closer"] = closer
             conditions[f]["moved"] = adopted | closer
-    aggregates: dict[str, Any] = {"reviews": Count("pk")}
-    for f, conds in conditions.items():
-        for name, condition in conds.items():
-            aggregates[f"{name}_{f}"] = Count("pk", filter=condition)
-    aggregates["reviews_eligible"] = Count("pk", filter=reduce(or_, (c["eligible"] for c in conditions.values())))
-    aggregates["reviews_moved"] = Count(
-        "pk", filter=reduce(or_, (c["moved"] for c in conditions.values()))
-    )
-    counts = reviews.annotate(**annotations).aggregate(**aggregates)
+    return annotations, conditions
 
-    means: dict[tuple[str, str], float] = {}
-    if scorer is not None:
-        score_rows = (
-            AgreementScore.objects.filter(
-                review__in=reviews.values("pk"),
-                comparison__in=[Comparison.BLIND_VS_DRAFT, Comparison.BLIND_VS_FINAL],
-                scorer_model=scorer.model, scorer_num_layers=scorer.num_layers, field__in=FINDING_FIELDS,
-            )
-            .order_by()
-            .values("comparison", "field")
-            .annotate(mean=Avg("f1"))
+
+def _mean_scores(reviews: QuerySet[Review], scorer: Scorer) -> dict[tuple[str, str], float]:
+    """Mean blind-vs-draft and blind-vs-final F1 per field, for this scorer."""
+    score_rows = (
+        AgreementScore.objects.filter(
+            review__in=reviews.values("pk"),
+            comparison__in=[Comparison.BLIND_VS_DRAFT, Comparison.BLIND_VS_FINAL],
+            scorer_model=scorer.model, scorer_num_layers=scorer.num_layers, field__in=FINDING_FIELDS,
         )
-        for row in score_rows:
-            means[(row["comparison"], row["field"])] = row["mean"]
+        .order_by()
+        .values("comparison", "field")
+        .annotate(mean=Avg("f1"))
+    )
+    return {(row["comparison"], row["field"]): row["mean"] for row in score_rows}
 
+
+def _rows(counts: dict[str, Any], means: dict[tuple[str, str], float]) -> list[InfluenceRow]:
+    """The six fields' rows, then the pooled one."""
     total = counts["reviews"]
     rows = [
         InfluenceRow(
@@ -184,7 +198,4 @@ def blind_influence(*, organisation_id: int, filters: OversightFilters, scorer: 
             blind_vs_draft_f1=None, blind_vs_final_f1=None,
         )
     )
-    return BlindInfluence(
-        scorer=scorer, reviews=total,
-        review_level=Proportion(counts["reviews_moved"], counts["reviews_eligible"]), rows=rows,
-    )
+    return rows

@@ -12,7 +12,7 @@ from django.db.models import Avg, Case, Count, FloatField, IntegerField, Value, 
 from django.db.models.functions import Cast, Floor, Greatest, Least, TruncWeek
 
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.oversight.services.filters import (
+from dermreview.oversight.selectors.filters import (
     DRAFT_SHOWN_OUTCOMES,
     OversightFilters,
     Scorer,

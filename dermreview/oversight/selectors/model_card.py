@@ -19,16 +19,9 @@ from django.db.models.functions import Cast, Sqrt
 from django.db.models.lookups import GreaterThan
 
 from dermreview.drafting.models import FINDING_FIELDS
-from dermreview.oversight.services.filters import OversightFilters, Scorer, scores_for
+from dermreview.drafting.models.fields import FIELD_LABELS
+from dermreview.oversight.selectors.filters import OversightFilters, Scorer, scores_for
 
-FIELD_LABELS: dict[str, str] = {
-    "lesion_type": "Lesion type",
-    "color": "Color",
-    "symmetry": "Symmetry",
-    "borders": "Borders",
-    "texture": "Texture",
-    "summary": "Summary",
-}
 OVERALL = "overall"
 
 

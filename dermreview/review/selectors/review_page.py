@@ -1,0 +1,147 @@
+"""The reviewer's page for one case (`/review/cases/<pk>/`): photos, AI drafts, sign-offs and what the user may do.
+
+Forms stay with the view (they carry the reviewer's input); everything read from the database is here. The drafts
+are left out entirely while the user may not see them (blind-first), so no template can show one by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dermreview.accounts.roles import can_review
+from dermreview.cases.models import Case, CaseStatus
+from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
+from dermreview.drafting.models.fields import FIELD_LABELS
+from dermreview.review.models import Review
+from dermreview.review.selectors.rows import FindingRow, ImageTile, SignOff, image_tile, sign_off
+from dermreview.review.services.blind import blind_entry_required, blind_finding_for, draft_visible_to
+from dermreview.review.services.rules import any_high_risk
+from dermreview.review.services.signoff import current_reviews
+
+REVIEWABLE = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftChoice:
+    """One AI draft of the case as the review page offers it (only built when the user may see drafts)."""
+
+    draft_id: int
+    image_id: int
+    capture_type_label: str
+    status: str
+    status_label: str
+    model_id: str
+    model_revision: str
+    prompt_version: str
+    fields: tuple[tuple[str, str], ...]  # (name, text), in FINDING_FIELDS order
+
+    def finding_fields(self) -> dict[str, str]:
+        return dict(self.fields)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    case: Case
+    images: tuple[ImageTile, ...]
+    drafts: tuple[DraftChoice, ...]  # every draft of the case; empty while the user may not see drafts
+    ready_drafts: tuple[DraftChoice, ...]
+    draft: DraftChoice | None  # the ready draft the form starts from; None: manual entry, or drafts withheld
+    draft_visible: bool
+    needs_blind: bool  # the user must record a blind finding before seeing the draft
+    blind_rows: tuple[FindingRow, ...]  # the user's own blind finding, as a reminder
+    holder: str  # who holds an unexpired claim; "" when no one does
+    held_by_me: bool
+    reviews: tuple[SignOff, ...]  # the standing sign-offs of the latest version
+    history: tuple[SignOff, ...]  # every sign-off, voided ones included
+    second_round: bool
+    first_reviewer_is_me: bool
+    high_risk_flag: bool
+    can_write: bool
+    reviewable: bool
+    can_amend: bool
+    last_review: SignOff | None
+    can_mark_ungradable: bool
+
+
+def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: bool = True) -> ReviewPage:
+    """What the review page shows `user` (a reader of `case`'s organisation: the caller checked access).
+
+    `draft_id` picks the ready draft the form starts from; without one, the first photo's draft when
+    `default_first` (a fresh page), else none (a re-shown form that was submitted without a draft).
+    """
+    visible = draft_visible_to(case=case, user=user)
+    drafts = _drafts(case) if visible else ()
+    ready = tuple(d for d in drafts if d.status == DraftStatus.READY)
+    holder = case.active_claim_holder()
+    writer = can_review(user)
+    # Blind entry is offered only to whoever may sign next: not while another reviewer holds the case.
+    needs_blind = (writer and blind_entry_required(case=case, user=user)
+                   and (holder is None or holder.pk == user.pk))
+    reviews = tuple(current_reviews(case=case))
+    history = Review.objects.filter(case_id=case.pk).select_related("reviewer", "voided_by").order_by("version", "round")
+    first_round = next((r for r in reviews if r.round == 1), None)
+    return ReviewPage(
+        case=case, images=tuple(image_tile(i) for i in case.images.select_related("ungradable_by")),
+        drafts=drafts, ready_drafts=ready, draft=_chosen(ready, draft_id, default_first=default_first),
+        draft_visible=visible, needs_blind=needs_blind, blind_rows=_blind_rows(case, user),
+        holder=str(holder) if holder is not None else "", held_by_me=holder is not None and holder.pk == user.pk,
+        reviews=tuple(sign_off(r) for r in reviews), history=tuple(sign_off(r) for r in history),
+        second_round=case.status == CaseStatus.NEEDS_SECOND_REVIEW,
+        first_reviewer_is_me=first_round is not None and first_round.reviewer_id == user.pk,
+        # From the drafts only when the user may see them: a blind reviewer must not learn the draft's class.
+        high_risk_flag=case.high_risk or any_high_risk(dict(d.fields)["lesion_type"] for d in ready) is not None,
+        can_write=writer, reviewable=case.status in REVIEWABLE,
+        can_amend=writer and case.status == CaseStatus.FINAL and bool(reviews),
+        last_review=sign_off(reviews[-1]) if reviews else None,
+        can_mark_ungradable=writer and case.status == CaseStatus.AWAITING_REVIEW
+        and (holder is None or holder.pk == user.pk),
+    )
+
+
+def signed_first_round(*, case: Case, user: Any) -> bool:
+    """Whether `user` signed round 1 of a case now awaiting its second review (they may not take round 2)."""
+    return case.status == CaseStatus.NEEDS_SECOND_REVIEW and any(
+        r.round == 1 and r.reviewer_id == user.pk for r in current_reviews(case=case))
+
+
+def ready_draft_for(*, case: Case, draft_id: Any) -> Draft | None:
+    """The case's ready draft with this id (the one a sign-off names), or None for a missing or foreign id."""
+    if draft_id in (None, ""):
+        return None
+    try:
+        return Draft.objects.select_related("image").get(image__case_id=case.pk, status=DraftStatus.READY,
+                                                         pk=int(draft_id))
+    except (ValueError, TypeError, Draft.DoesNotExist):
+        return None
+
+
+def _drafts(case: Case) -> tuple[DraftChoice, ...]:
+    drafts = (Draft.objects.filter(image__case_id=case.pk).select_related("image")
+              .order_by("image__created_at", "created_at", "pk"))
+    return tuple(
+        DraftChoice(
+            draft_id=d.pk, image_id=d.image_id, capture_type_label=d.image.get_capture_type_display(),
+            status=d.status, status_label=d.get_status_display(), model_id=d.model_id,
+            model_revision=d.model_revision, prompt_version=d.prompt_version,
+            fields=tuple((name, getattr(d, name)) for name in FINDING_FIELDS),
+        )
+        for d in drafts
+    )
+
+
+def _chosen(ready: tuple[DraftChoice, ...], draft_id: Any, *, default_first: bool) -> DraftChoice | None:
+    if draft_id in (None, ""):
+        return ready[0] if (ready and default_first) else None
+    try:
+        wanted = int(draft_id)
+    except (ValueError, TypeError):
+        return None
+    return next((d for d in ready if d.draft_id == wanted), None)
+
+
+def _blind_rows(case: Case, user: Any) -> tuple[FindingRow, ...]:
+    finding = blind_finding_for(case=case, user=user) if case.blind_first else None
+    if finding is None:
+        return ()
+    return tuple(FindingRow(FIELD_LABELS[name], value) for name, value in finding.finding_fields().items())

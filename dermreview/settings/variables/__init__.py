@@ -1,0 +1,24 @@
+"""Every environment variable DermReview reads, one module per topic, in the order the docs show them.
+
+Adding a variable: add a `Variable` to its topic here, read it with `registry.env()` (settings) or from the process
+that owns it, then run `python manage.py settings_docs` to regenerate .env.example and the README's tables.
+"""
+
+from __future__ import annotations
+
+from dermreview.settings.variable import Section
+from dermreview.settings.variables import (
+    api,
+    core,
+    deployment,
+    drafting,
+    model,
+    oversight,
+    photos,
+    review,
+    security,
+)
+
+SECTIONS: tuple[Section, ...] = tuple(
+    module.SECTION for module in (core, security, photos, review, drafting, model, oversight, api, deployment)
+)

@@ -1,0 +1,50 @@
+"""Read by the launchers, not by Django: `make run`, docker compose and gunicorn."""
+
+from __future__ import annotations
+
+from dermreview.settings.variable import COMPOSE, DEVSERVER, GUNICORN, Section, Variable
+
+SECTION = Section("`make run` and docker compose only", (
+    Variable(
+        "DERMREVIEW_HOST", "str", default="127.0.0.1:8000", read_by=DEVSERVER,
+        meaning="`make run`: address of the development server.",
+    ),
+    Variable(
+        "DERMREVIEW_WORKER_CONCURRENCY", "int", default=2, minimum=1, read_by=DEVSERVER,
+        meaning="`make run`: threads of its scoring and beat worker.",
+    ),
+    Variable(
+        "POSTGRES_PASSWORD", "str", default=None, read_by=COMPOSE,
+        required_in_production="URL-safe characters, e.g. `openssl rand -hex 24`",
+        meaning="compose: PostgreSQL password (URL-safe characters, e.g. `openssl rand -hex 24`). **Required.**",
+    ),
+    Variable(
+        "DERMREVIEW_HTTP_PORT", "int", default=80, read_by=COMPOSE,
+        meaning="compose: published HTTP port (redirects to HTTPS).",
+    ),
+    Variable("DERMREVIEW_HTTPS_PORT", "int", default=443, read_by=COMPOSE, meaning="compose: published HTTPS port."),
+    Variable(
+        "DERMREVIEW_TLS_DIR", "str", default="./deploy/certs", read_by=COMPOSE,
+        meaning="compose: folder with `fullchain.pem` and `privkey.pem` for nginx.",
+    ),
+    Variable(
+        "DERMREVIEW_SCORING_CONCURRENCY", "int", default=4, minimum=1, read_by=COMPOSE,
+        meaning="compose: threads of the scoring/default-queue worker.",
+    ),
+    Variable(
+        "GUNICORN_WORKERS", "int", default=None, minimum=1, shown_default="2 × CPUs + 1 (at most 9)", example="",
+        read_by=GUNICORN, meaning="compose: gunicorn processes.",
+    ),
+    Variable(
+        "GUNICORN_THREADS", "int", default=4, minimum=1, read_by=GUNICORN,
+        meaning="compose: threads per gunicorn process.",
+    ),
+    Variable(
+        "GUNICORN_TIMEOUT", "int", default=120, minimum=1, read_by=GUNICORN,
+        meaning="compose: gunicorn worker timeout, seconds.",
+    ),
+    Variable(
+        "GUNICORN_BIND", "str", default="0.0.0.0:8000", read_by=GUNICORN,  # noqa: S104 - documentation only
+        meaning="compose: gunicorn's listening address inside its container.",
+    ),
+))

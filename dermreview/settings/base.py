@@ -19,6 +19,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = env("DERMREVIEW_VAR_DIR", default=BASE_DIR / "var").resolve()
 
 SECRET_KEY = secret_key_from_env_or_file(VAR_DIR)
+# The audit chain's HMAC key and its anchors outside the database (dermreview/audit/keys.py, services/anchors.py).
+DERMREVIEW_AUDIT_KEY = env("DERMREVIEW_AUDIT_KEY")
+DERMREVIEW_AUDIT_ANCHOR_FILE = env("DERMREVIEW_AUDIT_ANCHOR_FILE", default=VAR_DIR / "audit-anchors.jsonl")
+DERMREVIEW_AUDIT_ANCHOR_EVERY_S = env("DERMREVIEW_AUDIT_ANCHOR_EVERY_S")
+# PostgreSQL: the role the app logs in as; `migrate` (run as the owner) grants it its privileges.
+DERMREVIEW_DB_APP_ROLE = env("DERMREVIEW_DB_APP_ROLE")
 DEBUG = env("DJANGO_DEBUG")
 ALLOWED_HOSTS = env("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -258,6 +264,12 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": "default", "expires": float(DERMREVIEW_RECONCILE_EVERY_S)},
     },
 }
+# The audit chain's head, written outside the database (a no-op while nothing new was logged).
+CELERY_BEAT_SCHEDULE["audit-anchor"] = {
+    "task": "dermreview.audit.tasks.audit_anchor",
+    "schedule": float(DERMREVIEW_AUDIT_ANCHOR_EVERY_S),
+    "options": {"queue": "default", "expires": float(DERMREVIEW_AUDIT_ANCHOR_EVERY_S)},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 
@@ -315,7 +327,7 @@ REST_FRAMEWORK = {
     # JSON only: the browsable API would put HTML (and inline script) on API paths; /api/v1/docs/ is the browser.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "dermreview.api.parsers.DepthLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

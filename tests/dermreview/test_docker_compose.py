@@ -228,3 +228,25 @@ def test_compose_entrypoint_scripts_exist_and_are_executable(services: dict[str,
         assert path.read_text().startswith("#!/bin/sh\n")
         assert path.stat().st_mode & 0o111, script
     assert "migrate --noinput" in (ROOT / "deploy" / "migrate.sh").read_text()
+
+
+def test_compose_app_runs_as_a_role_that_owns_nothing_and_migrations_as_the_owner(services: dict[str, Any]) -> None:
+    for name in ("web", "worker", "scorer", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://dermreview_app:"), name
+        assert env["DERMREVIEW_DB_APP_ROLE"] == "dermreview_app", name
+    migrate = services["migrate"]["environment"]
+    assert migrate["DATABASE_URL"].startswith("postgres://dermreview_owner:")
+    assert migrate["DERMREVIEW_DB_APP_ROLE"] == "dermreview_app"  # so the owner grants it after migrating
+    assert services["postgres"]["environment"]["POSTGRES_USER"] == "postgres"
+    init = _mounts(services["postgres"])["/docker-entrypoint-initdb.d/10-roles.sh"]
+    script = (ROOT / init.removeprefix("./")).read_text(encoding="utf-8")
+    assert "CREATE ROLE dermreview_app LOGIN NOSUPERUSER" in script
+    assert "CREATE DATABASE dermreview OWNER dermreview_owner" in script
+
+
+def test_compose_audit_anchors_live_outside_the_database(compose: dict[str, Any], services: dict[str, Any]) -> None:
+    assert "audit-anchors" in compose["volumes"]
+    assert _mounts(services["scorer"])["/srv/anchors"] == "audit-anchors"  # the anchor task runs there
+    assert _mounts(services["web"])["/srv/anchors"] == "audit-anchors"  # audit_verify reads them
+    assert services["web"]["environment"]["DERMREVIEW_AUDIT_ANCHOR_FILE"].startswith("/srv/anchors/")

@@ -1,3 +1,3 @@
-from dermreview.audit.models.audit_event import AuditEvent, AuditEventQuerySet
+from dermreview.audit.models.audit_event import AuditEvent, AuditEventQuerySet, HashScheme
 
-__all__ = ["AuditEvent", "AuditEventQuerySet"]
+__all__ = ["AuditEvent", "AuditEventQuerySet", "HashScheme"]

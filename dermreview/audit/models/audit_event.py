@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 
+from dermreview.audit.keys import audit_key
+
 GENESIS_HASH = "0" * 64
+
+
+class HashScheme(models.TextChoices):
+    # Events written before the chain was keyed; verification refuses this scheme after the first keyed event.
+    SHA256 = "sha256", "SHA-256 (unkeyed, legacy)"
+    HMAC_SHA256 = "hmac-sha256", "HMAC-SHA-256 with the audit key"
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
@@ -21,9 +30,12 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One thing that happened, append-only.
 
-    Rows are never updated or deleted: on PostgreSQL a trigger refuses both. Each row carries the SHA-256 of
-    its own content and of the previous row (`prev_hash`), so a row altered or removed behind the
-    application's back breaks the chain, which `manage.py audit_verify` reports.
+    Rows are never updated or deleted: on PostgreSQL the application's role has no UPDATE, DELETE or TRUNCATE
+    privilege on the table and triggers refuse all three for everyone else. Each row carries an HMAC, keyed with
+    a secret kept outside the database, of its own content and of the previous row's (`prev_hash`): a row altered
+    or removed breaks the chain, and without the key nobody can recompute a chain that verifies. Periodic anchors
+    (the head's sequence and hash, written outside the database) catch a truncated tail. `manage.py audit_verify`
+    checks both.
     """
 
     sequence = models.BigIntegerField(unique=True, help_text="Position in the hash chain, from 1.")
@@ -43,6 +55,7 @@ class AuditEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    hash_scheme = models.CharField(max_length=16, choices=HashScheme.choices, default=HashScheme.HMAC_SHA256)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -74,4 +87,7 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         body = json.dumps(self.canonical_payload(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256((self.prev_hash + body).encode()).hexdigest()
+        message = (self.prev_hash + body).encode()
+        if self.hash_scheme == HashScheme.SHA256:
+            return hashlib.sha256(message).hexdigest()
+        return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dermreview.settings.variable import Section
 from dermreview.settings.variables import (
     api,
+    audit,
     core,
     deployment,
     drafting,
@@ -20,5 +21,5 @@ from dermreview.settings.variables import (
 )
 
 SECTIONS: tuple[Section, ...] = tuple(
-    module.SECTION for module in (core, security, photos, review, drafting, model, oversight, api, deployment)
+    module.SECTION for module in (core, security, audit, photos, review, drafting, model, oversight, api, deployment)
 )

@@ -13,9 +13,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = audit_chain_verify()
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified."))
+            anchors = (f"{report.anchors_checked} anchors match." if report.anchors_checked
+                       else "No anchor written yet.")
+            self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {report.checked} events verified. {anchors}"))
             return
-        raise CommandError(
-            f"Audit chain broken at event #{report.first_broken_sequence} (id {report.first_broken_id}): "
-            f"{report.reason}. {report.checked} events before it verified."
-        )
+        where = (f" at event #{report.first_broken_sequence}" if report.first_broken_sequence is not None else "")
+        ident = f" (id {report.first_broken_id})" if report.first_broken_id is not None else ""
+        raise CommandError(f"Audit chain broken{where}{ident}: {report.reason}. "
+                           f"{report.checked} events verified.")

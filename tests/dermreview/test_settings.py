@@ -46,6 +46,7 @@ def _production_env(**overrides: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "dermreview.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
         "DJANGO_ALLOWED_HOSTS": "dermreview.example.org",
+        "DERMREVIEW_AUDIT_KEY": secrets.token_hex(32),
         **overrides,
     }
 
@@ -171,7 +172,7 @@ def test_settings_production_check_deploy_fails_when_https_redirect_is_switched_
     assert "security.W008" in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DERMREVIEW_AUDIT_KEY"])
 def test_settings_production_refuses_to_start_without_required_values(tmp_path: Path, missing: str) -> None:
     env = _production_env()
     del env[missing]

@@ -30,7 +30,7 @@ def test_settings_import_creates_no_folder(tmp_path: Path, module: str) -> None:
     var_dir = tmp_path / "not-yet"
 
     result = _load_settings(var_dir, module, DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-                            DJANGO_ALLOWED_HOSTS="dermreview.example.org")
+                            DJANGO_ALLOWED_HOSTS="dermreview.example.org", DERMREVIEW_AUDIT_KEY=secrets.token_hex(32))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith(str(Path("not-yet") / "media"))

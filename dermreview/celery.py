@@ -22,8 +22,14 @@ from typing import Any
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun, worker_ready, worker_shutdown
+from kombu import transport as kombu_transports
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermreview.settings.development")
+# `filesystem://` names kombu's filesystem transport with atomic message files (dermreview/broker/filesystem.py):
+# kombu's own writes each message in place, and a worker that read one half written died on it. An alias rather than
+# the broker_transport setting, so that the URL decides in every process however it connects. Set before any
+# connection is made: dermreview/__init__.py imports this module first.
+kombu_transports.TRANSPORT_ALIASES["filesystem"] = "dermreview.broker.filesystem:Transport"
 
 app = Celery("dermreview")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -2,7 +2,8 @@
 
 Personas (as healthchecks' alice/bob/charlie): `alice` a clinician who owns the data, `bob` a reviewer in
 the same clinic, `carol` an auditor in the same clinic, `dave` a second reviewer there, and `mallory` an
-outsider with every role, in another clinic.
+outsider with every role, in another clinic. Administrators: `adam` administers alice's clinic and `hana` mallory's
+(the `clinic_admin` role, staff, not superusers); `oscar` is the installation's operator (a superuser, no clinic).
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
+from django.test.client import ClientMixin
 
 from tests import factories
+from tests.mfa import verify_session
 
 _sql_flush = PostgresOperations.sql_flush
 
@@ -145,6 +148,21 @@ def mallory(other_clinic):  # noqa: ANN001, ANN201 - an outsider holding every r
 
 
 @pytest.fixture
+def adam(clinic):  # noqa: ANN001, ANN201 - the administrator of alice's clinic
+    return factories.UserFactory(username="adam", organisation=clinic, roles=["clinic_admin"])
+
+
+@pytest.fixture
+def hana(other_clinic):  # noqa: ANN001, ANN201 - the administrator of mallory's clinic
+    return factories.UserFactory(username="hana", organisation=other_clinic, roles=["clinic_admin"])
+
+
+@pytest.fixture
+def oscar(db):  # noqa: ANN001, ANN201 - the installation's operator: a superuser without a clinic
+    return factories.UserFactory(username="oscar", organisation=None, roles=["operator"])
+
+
+@pytest.fixture
 def alice_case(alice):  # noqa: ANN001, ANN201
     return factories.CaseFactory(organisation=alice.organisation, created_by=alice)
 
@@ -154,9 +172,25 @@ def alice_image(alice_case):  # noqa: ANN001, ANN201
     return factories.LesionImageFactory(case=alice_case, uploaded_by=alice_case.created_by)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_mfa(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`force_login` skips the password; here it skips the second factor too, the way django_otp.login passes it:
+    the session is marked verified with a real authenticator of the user (tests/mfa.py), for users who have or
+    need one. Two-factor authentication stays enforced: a log-in through the forms (the MFA tests, the browser
+    journeys) must enter a real code, and an unverified session is refused everywhere."""
+    force_login = ClientMixin.force_login
+
+    def force_login_with_second_factor(self, user, backend=None) -> None:  # noqa: ANN001
+        force_login(self, user, backend)
+        verify_session(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def client_for(client):  # noqa: ANN001, ANN201
-    """`client_for(user)` returns the test client logged in as that user."""
+    """`client_for(user)` returns the test client logged in as that user, past the second factor when their role
+    requires one (see `_force_login_passes_mfa`)."""
 
     def login(user):  # noqa: ANN001, ANN202
         client.force_login(user)

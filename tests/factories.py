@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 from datetime import timedelta
 
@@ -13,7 +14,15 @@ from django.utils import timezone
 from PIL import Image
 
 from dermreview.accounts.models import Organisation, User
-from dermreview.cases.models import BodySite, CaptureType, Case, CaseStatus, LesionImage
+from dermreview.cases.models import (
+    BodySite,
+    CaptureType,
+    Case,
+    CaseStatus,
+    DiagnosisClass,
+    LesionImage,
+    diagnosis_class_match,
+)
 from dermreview.drafting.models import Draft, DraftStatus
 from dermreview.review.models import AgreementScore, BlindFinding, Comparison, Review, ReviewOutcome
 
@@ -42,6 +51,27 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"clinic-{n}")
 
 
+LEGACY_ADMIN_GROUPS = ["clinician", "reviewer", "auditor", "clinic_admin"]
+
+
+_API_KEYS: dict[int, str] = {}
+
+
+def api_key_for(user: User) -> str:
+    """`user`'s API key: the one this helper gave earlier while its token still exists, else a new token (written
+    directly, unaudited, as fixture data). Only digests are stored, so the keys handed out are remembered here."""
+    from dermreview.api.models import ApiToken
+    from dermreview.api.models.api_token import PREFIX_LENGTH, token_digest
+
+    key = _API_KEYS.get(user.pk)
+    if key is None or not ApiToken.objects.filter(user=user, digest=token_digest(key)).exists():
+        key = ApiToken.new_key()
+        ApiToken.objects.filter(user=user).delete()
+        ApiToken.objects.create(user=user, prefix=key[:PREFIX_LENGTH], digest=token_digest(key))
+        _API_KEYS[user.pk] = key
+    return key
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -54,20 +84,33 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create: bool, extracted: list[str] | None, **kwargs: object) -> None:
+        """Role names as groups, plus two that are not groups: `operator` (a superuser) and `admin`, a clinic's
+        administrator as earlier versions made one and as migration accounts 0003 keeps them: a superuser who
+        holds every clinic role (clinician, reviewer, auditor, clinic_admin) in their clinic, if they have one."""
         if create:
             self.save()
         for role in extracted or []:
-            if role == "admin":
+            if role in ("admin", "operator"):
                 self.is_superuser = self.is_staff = True
                 self.save()
-            else:
-                # get_or_create: a transactional test's flush empties the groups the migration made.
-                self.groups.add(Group.objects.get_or_create(name=role)[0])
+            if role == "admin" and self.organisation_id is not None:
+                _add_groups(self, LEGACY_ADMIN_GROUPS)
+            elif role not in ("admin", "operator"):
+                _add_groups(self, [role])
+            if role == "clinic_admin" and not self.is_staff:
+                self.is_staff = True
+                self.save()
+
+
+def _add_groups(user: User, names: list[str]) -> None:
+    # get_or_create: a transactional test's flush empties the groups the migration made.
+    user.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in names))
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Case
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     patient_ref = factory.Sequence(lambda n: f"PT-{n:05d}")
@@ -75,6 +118,13 @@ class CaseFactory(factory.django.DjangoModelFactory):
     lesion_label = factory.Sequence(lambda n: f"L{n}")
     status = CaseStatus.NEW
     created_by = factory.SubFactory(UserFactory, organisation=factory.SelfAttribute("..organisation"))
+
+    @factory.post_generation
+    def diagnosis_vocabulary(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """A case's findings need the shared diagnosis classes, which a data migration writes; a transactional
+        test's flush (live-server browser journeys, concurrency tests) empties them, so write them again."""
+        if create and not DiagnosisClass.objects.filter(organisation__isnull=True).exists():
+            diagnosis_vocabulary_seed()
 
 
 class LesionImageFactory(factory.django.DjangoModelFactory):
@@ -113,6 +163,34 @@ class DraftFactory(factory.django.DjangoModelFactory):
     queued_at = factory.LazyFunction(timezone.now)
 
 
+def diagnosis_vocabulary_seed() -> None:
+    """Write the shared diagnosis classes again, as their data migration does: a transactional test's flush empties
+    every table, the migrations' data included (as with the role groups)."""
+    from django.apps import apps
+
+    seed = importlib.import_module("dermreview.cases.migrations.0004_seed_diagnosis_classes").seed
+    seed(apps, None)
+
+
+class DiagnosisClassFactory(factory.django.DjangoModelFactory):
+    """A clinic's own diagnosis class (the shared ones come from the data migration)."""
+
+    class Meta:
+        model = DiagnosisClass
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    code = factory.Sequence(lambda n: f"clinic-class-{n}")
+    name = factory.Sequence(lambda n: f"Clinic lesion {n}")
+    synonyms = factory.LazyFunction(list)
+    abbreviations = factory.LazyFunction(list)
+    high_risk = False
+
+
+def _lesion_class(finding: object) -> DiagnosisClass | None:
+    # The class the row's lesion type names in the shared vocabulary, as the sign-off would store it.
+    return diagnosis_class_match(finding.lesion_type)  # type: ignore[attr-defined]
+
+
 class BlindFindingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = BlindFinding
@@ -125,6 +203,7 @@ class BlindFindingFactory(factory.django.DjangoModelFactory):
     borders = SAMPLE_FINDING["borders"]
     texture = SAMPLE_FINDING["texture"]
     summary = SAMPLE_FINDING["summary"]
+    lesion_class = factory.LazyAttribute(_lesion_class)
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):
@@ -142,6 +221,7 @@ class ReviewFactory(factory.django.DjangoModelFactory):
     borders = SAMPLE_FINDING["borders"]
     texture = SAMPLE_FINDING["texture"]
     summary = SAMPLE_FINDING["summary"]
+    lesion_class = factory.LazyAttribute(_lesion_class)
     attestation = "I have reviewed the images and confirm this finding."
     signed_at = factory.LazyFunction(timezone.now)
     opened_at = factory.LazyAttribute(lambda o: o.signed_at - timedelta(seconds=40))

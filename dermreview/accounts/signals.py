@@ -1,9 +1,11 @@
 """Account signals: the one accounts sends, and the audit receivers for the ones Django sends.
 
-`credentials_changed` is sent after a user's password changed, with `user`. Accounts knows nothing of the
-credentials other apps derive from the password; each such app connects a receiver and ends its own (the API
-app revokes the user's token, see `dermreview/api/apps.py`). Receivers run in the request; an exception is
-not swallowed.
+`credentials_changed` is sent, with `user` and `reason` (what changed), whenever what a user may do or prove
+changed: their password (their own change or an administrator's reset), deactivation, a superuser or staff flag,
+their roles or their clinic (`accounts.services.credentials.user_credentials_revoke`, which also ends their
+sessions). Accounts knows nothing of the credentials other apps derive for a user; each such app connects a
+receiver and ends its own (the API app revokes the user's token, see `dermreview/api/apps.py`). Receivers run
+inside the change's transaction; an exception is not swallowed.
 
 Django's login signals are recorded in the audit trail below.
 """

@@ -8,7 +8,7 @@ mailbox from becoming a way into patient data.
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from dermreview.accounts.views import AuditedPasswordChangeView
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", AuditedPasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    # Two-factor authentication: enrol, verify, recovery codes (dermreview/accounts/mfa/).
+    path("mfa/", include("dermreview.accounts.mfa.urls")),
 ]

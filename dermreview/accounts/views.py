@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpResponse
 
-from dermreview.accounts.signals import credentials_changed
+from dermreview.accounts.services.credentials import user_credentials_revoke
 from dermreview.audit.services.events import audit_log
 
 
@@ -15,12 +15,15 @@ class AuditedPasswordChangeView(auth_views.PasswordChangeView):
     """Django's password change, recorded in the audit trail (Django sends no signal for it).
 
     A new password also ends every credential derived from the old one (whoever changes a password after a
-    suspected leak expects that): `credentials_changed` tells the apps that hold such credentials.
+    suspected leak expects that): the user's other sessions and their API token. The browser that made the change
+    stays signed in.
     """
 
+    @transaction.atomic
     def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
         response = super().form_valid(form)
         user = self.request.user
         audit_log(action="auth.password_change", actor=user, obj=user)
-        credentials_changed.send(sender=get_user_model(), user=user)
+        user_credentials_revoke(user=user, reason="password_change",
+                                keep_session_key=self.request.session.session_key)
         return response

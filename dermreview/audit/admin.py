@@ -1,3 +1,9 @@
+"""What the admin shows of the audit trail, read-only everywhere, the admin included.
+
+Registered by accounts (dermreview/accounts/admin/audit_events.py): who reads which events depends on roles and
+organisations, which live a layer above audit.
+"""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -6,10 +12,7 @@ from django.http import HttpRequest
 from dermreview.audit.models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only everywhere, the admin included."""
-
+class AuditEventAdminBase(admin.ModelAdmin):
     list_display = ["sequence", "created_at", "actor_username", "action", "object_type", "object_id", "organisation"]
     list_filter = ["action", "organisation", "object_type"]
     search_fields = ["actor_username", "action", "object_id"]

@@ -3,10 +3,12 @@ from __future__ import annotations
 from django import forms
 
 from dermreview.cases.models import BodySite, Case, CaseStatus
+from dermreview.common.forms import NormalisedTextFormMixin
 
 
-class CaseForm(forms.ModelForm):
-    """Validates input only; `case_create` / `case_update` do the writing."""
+class CaseForm(NormalisedTextFormMixin, forms.ModelForm):
+    """Validates input only; `case_create` / `case_update` do the writing. Text is NFKC and a hidden character
+    (invisible, format, direction-changing, control) is an error on its field."""
 
     class Meta:
         model = Case
@@ -14,7 +16,7 @@ class CaseForm(forms.ModelForm):
         widgets = {"clinical_notes": forms.Textarea(attrs={"rows": 4})}
 
 
-class CaseEditForm(forms.ModelForm):
+class CaseEditForm(NormalisedTextFormMixin, forms.ModelForm):
     class Meta:
         model = Case
         fields = ["body_site", "lesion_label", "clinical_notes"]

@@ -1,4 +1,4 @@
-"""Headers every response carries."""
+"""Request and response plumbing of the shell: the client's address behind our proxy, the Permissions-Policy."""
 
 from __future__ import annotations
 
@@ -30,23 +30,21 @@ class ReverseProxyClientAddressMiddleware:
         return self.get_response(request)
 
 
-class SecurityHeadersMiddleware:
-    """A strict Content-Security-Policy: the app ships its own scripts and styles, nothing inline runs."""
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy`, the one security header neither Django nor django-csp sets.
 
-    POLICY = (
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    )
+    The rest are set elsewhere, on every response: the Content-Security-Policy by django-csp (`CONTENT_SECURITY_POLICY`
+    in settings), nosniff, Referrer-Policy and Cross-Origin-Opener-Policy by Django's SecurityMiddleware, and
+    X-Frame-Options by its XFrameOptionsMiddleware.
+    """
+
+    # The camera stays allowed: the upload page lets phones take the photo.
+    POLICY = "geolocation=(), microphone=()"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        # The API docs page (drf-spectacular) loads its own bundle; everything else gets the strict policy.
-        if not request.path.startswith(("/api/v1/docs", "/admin/")):
-            response.setdefault("Content-Security-Policy", self.POLICY)
-        response.setdefault("X-Content-Type-Options", "nosniff")
-        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        response.setdefault("Permissions-Policy", "geolocation=(), microphone=()")
+        response.setdefault("Permissions-Policy", self.POLICY)
         return response

@@ -159,10 +159,10 @@ def image_draft_views(
     `fields_visible`: whether `user` may see the drafts' text now. The caller decides, because the blind-first rule
     belongs to the review app (`review.selectors.drafts.case_draft_views` asks it); this function only keeps
     clinicians from ever seeing a draft. A bounded number of queries whatever the number of images: the drafts,
-    the kill switch and the queue positions, each once.
+    the kill switches and the queue positions, each once.
     """
     drafts = current_drafts(images=images)
-    paused = not DraftingControl.drafting_allowed()
+    paused = not DraftingControl.drafting_allowed(case.organisation_id)  # the setting, global and clinic switches
     positions = queue_positions(drafts=drafts.values())
     role_allows = can_review(user) or can_audit(user)
     show_fields = fields_visible and role_allows

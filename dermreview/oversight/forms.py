@@ -1,4 +1,8 @@
-"""Input parsing for the oversight pages. Forms only validate; services do the work."""
+"""Input parsing for the oversight pages. Forms only validate; services do the work.
+
+Notes and reasons that are stored (alarm notes, the kill switch's reason) are NFKC-normalised and refuse hidden
+characters on the field (`NormalisedTextFormMixin`); the filters are queries, not records, and stay as typed.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from django import forms
 from django.conf import settings
 
 from dermreview.cases.models import BodySite, CaptureType
+from dermreview.common.forms import NormalisedTextFormMixin
 from dermreview.oversight.selectors.audit_events import AuditFilters
 from dermreview.oversight.selectors.filters import OversightFilters, Scorer
 from dermreview.oversight.selectors.model_card import FilterChoices
@@ -87,7 +92,7 @@ class OversightFilterForm(_DateRangeForm):
         )
 
 
-class AlarmNoteForm(forms.Form):
+class AlarmNoteForm(NormalisedTextFormMixin, forms.Form):
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
         error_messages={"required": "A note is required: say what you checked or did."},
@@ -112,7 +117,7 @@ class AuditFilterForm(_DateRangeForm):
         )
 
 
-class KillSwitchForm(forms.Form):
+class KillSwitchForm(NormalisedTextFormMixin, forms.Form):
     enabled = forms.TypedChoiceField(choices=[("on", "on"), ("off", "off")], coerce=lambda v: v == "on")
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,

@@ -16,4 +16,5 @@ urlpatterns = [
     path("audit/export.csv", audit.audit_export, name="audit_export"),
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("governance/", governance.governance, name="governance"),
+    path("governance/global-switch/", governance.global_switch, name="global_switch"),
 ]

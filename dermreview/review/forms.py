@@ -10,6 +10,7 @@ from django.core import signing
 from django.utils import timezone
 
 from dermreview.cases.models import BodySite
+from dermreview.common.forms import NormalisedTextFormMixin
 from dermreview.drafting.models.fields import FIELD_LABELS as FIELD_LABELS  # re-exported for the review views
 from dermreview.drafting.models.fields import FINDING_FIELDS, field_spec
 from dermreview.review.services.queue import AGE_CHOICES, QUEUE_STATUSES
@@ -17,6 +18,8 @@ from dermreview.review.services.rules import SUGGESTIONS
 from dermreview.review.services.ungradable import UNGRADABLE_REASONS
 
 _OPENED_SALT = "dermreview.review.opened"
+LESION_TYPE_HELP = ("A diagnosis class from the list, optionally followed by a qualifier (\u201cBasal cell carcinoma, "
+                    "nodular, 6 mm\u201d). High-risk classes need a second reviewer.")
 
 
 def opened_token(*, case_id: int, opened_at: datetime | None = None) -> str:
@@ -49,12 +52,14 @@ def _finding_field(name: str) -> forms.CharField:
     attrs: dict[str, Any] = {"autocomplete": "off"}
     if name in SUGGESTIONS:
         attrs["list"] = f"suggest-{name}"
+    help_text = LESION_TYPE_HELP if name == "lesion_type" else ""
     return forms.CharField(label=spec.label, required=False, max_length=spec.max_length,
-                           widget=forms.TextInput(attrs=attrs))
+                           widget=forms.TextInput(attrs=attrs), help_text=help_text)
 
 
-class FindingFieldsForm(forms.Form):
-    """The six finding fields, free text with <datalist> suggestions."""
+class FindingFieldsForm(NormalisedTextFormMixin, forms.Form):
+    """The six finding fields with <datalist> suggestions: the lesion type's are the diagnosis classes, which the
+    service requires it to name. Hidden characters are refused on the field (`NormalisedTextFormMixin`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,7 +110,7 @@ class AmendForm(FindingFieldsForm):
     attestation = forms.BooleanField(required=False)
 
 
-class UngradableForm(forms.Form):
+class UngradableForm(NormalisedTextFormMixin, forms.Form):
     category = forms.ChoiceField(choices=list(UNGRADABLE_REASONS.items()), label="Why")
     detail = forms.CharField(required=False, max_length=120, label="Detail")
 

@@ -7,6 +7,7 @@ Importing settings creates no folder; the one file it may write is the generated
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,19 +33,20 @@ CSRF_TRUSTED_ORIGINS = env("DJANGO_CSRF_TRUSTED_ORIGINS")
 DERMREVIEW_BEHIND_PROXY = env("DERMREVIEW_BEHIND_PROXY")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "dermreview.accounts.admin_site.AdminConfig",  # django.contrib.admin, with DermReview's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework",  # not rest_framework.authtoken: API tokens are dermreview.api's ApiToken (digests only)
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static",
     "dermreview.core",
     "dermreview.accounts",
+    "dermreview.accounts.mfa",  # after django-otp's plugins: its admin replaces theirs (which show the secrets)
     "dermreview.audit",
     "dermreview.cases",
     "dermreview.drafting",
@@ -57,16 +59,18 @@ MIDDLEWARE = [
     # First: everything after it (axes, the audit trail) must see the client's address, not nginx's.
     "dermreview.core.middleware.ReverseProxyClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # early: every response gets the CSP (settings/security.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "dermreview.accounts.mfa.middleware.MfaRequiredMiddleware",  # django-otp's OTPMiddleware + the MFA gate
     # Services take domain arguments only; the audit writer reads the address and actor from here.
     "dermreview.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "dermreview.core.middleware.SecurityHeadersMiddleware",
+    "dermreview.core.middleware.PermissionsPolicyMiddleware",
     # AxesMiddleware last, as django-axes documents.
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,6 +140,8 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+from dermreview.settings.security import *  # noqa: E402,F403  (the CSP, two-factor authentication)
+
 AXES_FAILURE_LIMIT = env("DERMREVIEW_LOGIN_FAILURE_LIMIT")
 AXES_COOLOFF_TIME = timedelta(minutes=env("DERMREVIEW_LOGIN_LOCKOUT_MINUTES"))
 # A username is locked from the address that failed, so one attacker cannot lock a whole clinic behind one NAT.
@@ -170,15 +176,19 @@ DERMREVIEW_UPLOAD_MAX_PIXELS = env("DERMREVIEW_UPLOAD_MAX_PIXELS")
 # A constant, formerly a variable: the edge is a design choice, not a deployment one, and thumbnails are made once
 # at upload, so a changed value would apply to new photos only and mix two sizes in one case.
 DERMREVIEW_THUMBNAIL_SIZE = 320
-# Django's own guards sit just above ours so that our per-file messages are the ones users see.
-DATA_UPLOAD_MAX_NUMBER_FILES = DERMREVIEW_UPLOAD_MAX_FILES + 1
+# Django's file-count guard fires while the CSRF middleware reads the body, before any view, with a bare 400. It
+# sits well above ours (Django's default of 100 at the default limit) so that an over-sized selection reaches the
+# upload's own message ("At most 20 files per upload; you sent 22. ..."), and still bounds what one request may hold.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5 * DERMREVIEW_UPLOAD_MAX_FILES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = None
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 # --- Review policy --------------------------------------------------------------------------------
-DERMREVIEW_HIGH_RISK_CLASSES = [c.lower() for c in env("DERMREVIEW_HIGH_RISK_CLASSES")]
+# Retired: the diagnosis vocabulary's `high_risk` flags decide (cases.DiagnosisClass). Refused, so it is not lost unseen.
+if os.environ.get(_retired := "DERMREVIEW_HIGH_RISK_CLASSES", "").strip():
+    raise ImproperlyConfigured(f"{_retired} is retired: edit the diagnosis classes (Django admin) instead.")
 DERMREVIEW_BLIND_FIRST_SHARE = env("DERMREVIEW_BLIND_FIRST_SHARE")
 DERMREVIEW_CLAIM_MINUTES = env("DERMREVIEW_CLAIM_MINUTES")
 
@@ -282,7 +292,7 @@ DERMREVIEW_ALARM_RUBBER_STAMP_WINDOW = env("DERMREVIEW_ALARM_RUBBER_STAMP_WINDOW
 DERMREVIEW_ALARM_RUBBER_STAMP_RATE = env("DERMREVIEW_ALARM_RUBBER_STAMP_RATE")
 DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S = env("DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S")
 # High-risk drafts never edited: a reviewer whose last MIN sign-offs of high-risk drafts (the case is high-risk
-# or the draft names a DERMREVIEW_HIGH_RISK_CLASSES class) were all accepted without a single edit.
+# or the draft names a high-risk class of the diagnosis vocabulary, or none) were all accepted without a single edit.
 DERMREVIEW_ALARM_HIGH_RISK_MIN = env("DERMREVIEW_ALARM_HIGH_RISK_MIN")
 # Drift: per scorer, model version and field, the mean draft-vs-final F1 of the last WINDOW_DAYS falling more than
 # MARGIN below the mean of the model version's first BASELINE_DAYS; each side needs at least MIN_N scores.
@@ -317,62 +327,7 @@ EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL")
 
 # --- REST API -------------------------------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first, so that an anonymous call gets 401 with `WWW-Authenticate: Token` rather than a bare 403.
-        "dermreview.api.authentication.AuditedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON only: the browsable API would put HTML (and inline script) on API paths; /api/v1/docs/ is the browser.
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": [
-        "dermreview.api.parsers.DepthLimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "dermreview.api.schema.DermReviewAutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["dermreview.api.throttling.ActionScopedThrottle"],
-    "DEFAULT_THROTTLE_RATES": {
-        "api_token": env("DERMREVIEW_API_TOKEN_RATE"),
-        "api_upload": env("DERMREVIEW_API_UPLOAD_RATE"),
-        "api_export": env("DERMREVIEW_API_EXPORT_RATE"),
-    },
-    # Throttles key anonymous callers by REMOTE_ADDR, as django-axes does (behind nginx the proxy middleware sets
-    # it from X-Real-IP): trusting X-Forwarded-For would let any client pick its own throttle bucket.
-    "NUM_PROXIES": env("DERMREVIEW_API_NUM_PROXIES"),
-    "EXCEPTION_HANDLER": "dermreview.api.errors.api_exception_handler",
-    # `?format=` names the export format (json, csv, fhir), not a DRF renderer.
-    "URL_FORMAT_OVERRIDE": None,
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
-}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "DermReview API",
-    "DESCRIPTION": (
-        "AI dermatology drafts behind mandatory human review. An AI draft is never a diagnosis: every payload that "
-        "carries one says `\"kind\": \"ai_draft\", \"reviewed\": false`. Only a reviewer's sign-off makes a finding "
-        "final. Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/) or a browser session. "
-        "Errors are always JSON: `{\"error\": code, \"detail\": text, \"fields\": {field: [messages]}}`."
-    ),
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # The schema describes no patient data, but the whole app sits behind login: token or session.
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "COMPONENT_SPLIT_REQUEST": True,
-    # Swagger UI from the installed drf-spectacular-sidecar: the docs page works without internet access.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "CaseStatusEnum": "dermreview.cases.models.case.CaseStatus",
-        "BodySiteEnum": "dermreview.cases.models.case.BodySite",
-        "AiDraftKindEnum": "dermreview.api.serializers.common.KIND_AI_DRAFT",
-        "SignedFindingKindEnum": "dermreview.api.serializers.common.KIND_SIGNED_FINDING",
-        "BlindFindingKindEnum": "dermreview.api.serializers.common.KIND_BLIND_FINDING",
-        "ExportRecordKindEnum": "dermreview.api.serializers.common.KIND_EXPORT_RECORD",
-    },
-}
+from dermreview.settings.api import *  # noqa: E402,F403  (REST framework, throttles, OpenAPI)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("DJANGO_TIME_ZONE")

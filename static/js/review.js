@@ -136,6 +136,11 @@
   });
   if (rows.length) { refresh(); }
 
+  // --- After "Start review": move focus to the form the claim opened, so keyboard users continue there. -------
+  // The section (tabindex=-1), not its first field: focusing a field would pop up a phone's keyboard unasked.
+  var work = document.getElementById("review-work");
+  if (work && window.location.hash === "#review-work") { work.focus(); }
+
   // --- Agreement page: poll until the scoring task has stored BERTScore. --------------------------------------
   var state = document.getElementById("scoring-state");
   if (state && state.getAttribute("data-scored") === "0") {

@@ -17,6 +17,7 @@
   const selected = document.getElementById("upload-selected");
   const submit = document.getElementById("upload-submit");
   const csrfInput = form.querySelector("input[name=csrfmiddlewaretoken]");
+  const maxFiles = parseInt(form.dataset.maxFiles, 10);
   let busy = false;
 
   function showSelected(files) {
@@ -99,6 +100,19 @@
     });
   }
 
+  // The same words as the server's refusal (cases/services/upload.py, upload_files_read).
+  function tooManyFiles(count) {
+    return "At most " + maxFiles + " files per upload; you sent " + count +
+      ". Nothing was stored; upload them in groups of at most " + maxFiles + ".";
+  }
+
+  // The server's own words for a refused request: the page's JSON ({error: {message}}) or the API's ({detail}).
+  function refusalMessage(report) {
+    if (!report || !report.error) return "";
+    if (report.error.message) return report.error.message;
+    return typeof report.detail === "string" ? report.detail : "";
+  }
+
   function finish(xhr) {
     busy = false;
     submit.disabled = false;
@@ -109,14 +123,15 @@
     } catch (e) {
       report = null;
     }
-    if (!report) {
+    const refusal = refusalMessage(report);
+    if (refusal) {
+      summary.textContent = refusal;
+      return;
+    }
+    if (!report || !Array.isArray(report.files)) {
       summary.textContent = xhr.status === 403
         ? "Your role does not allow uploading photos."
         : "The upload failed (HTTP " + xhr.status + "). Nothing new was stored; try again.";
-      return;
-    }
-    if (report.error) {
-      summary.textContent = report.error.message;
       return;
     }
     summary.textContent = describe(report);
@@ -131,6 +146,12 @@
 
   function upload(files) {
     if (busy || !files.length) return;
+    if (maxFiles && files.length > maxFiles) {
+      // Refused here, without sending megabytes the server would refuse as a whole.
+      results.replaceChildren();
+      summary.textContent = tooManyFiles(files.length);
+      return;
+    }
     busy = true;
     submit.disabled = true;
     results.replaceChildren();

@@ -1,7 +1,8 @@
 """Every route in the project refuses anonymous callers, except a short, explicit allow-list.
 
 The test walks the URL resolver, so a route added later by anyone is checked without editing this file:
-pages redirect to the login form, `/api/` answers 401/403 in JSON, and nothing returns content.
+pages redirect to the login form, `/api/` answers 401/403 in JSON, and nothing returns content. The same walk
+checks that a password without its second factor opens nothing, and that every response carries a CSP.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.urls.exceptions import Resolver404
 
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import Case
+from tests.mfa import password_login
 
 # Routes an anonymous caller may open. Each one is here on purpose:
 ANONYMOUS_GET = {
@@ -31,7 +33,11 @@ ANONYMOUS_POST = {
     "admin:login",
     "api-token",  # exchanging a username and password for an API token (the API's login)
 }
+# Routes a signed-in session that owes its second factor may open: the ways in and out, the two MFA steps, health.
+MFA_EXEMPT = {"login", "logout", "admin:login", "admin:logout", "healthz", "mfa:enrol", "mfa:verify"}
 LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+# The policy photos are served with (cases/views/media.py): never a document, whatever the bytes claim.
+SANDBOX = "default-src 'none'; sandbox"
 # Statuses that carry no data: the login redirect, refusals, not found, wrong method.
 REFUSALS = {401, 403, 404, 405}
 
@@ -198,3 +204,52 @@ def test_url_allow_lists_name_real_routes() -> None:
     for name in ANONYMOUS_GET | ANONYMOUS_POST:
         assert name in names, name
     assert not any(re.search(r"password_reset", name) for name in names)
+
+
+@pytest.mark.django_db
+def test_url_a_password_without_second_factor_opens_nothing(objects: dict[str, list[str]], bob) -> None:  # noqa: ANN001
+    routes, _ = _routes(objects)
+    client = Client()
+    password_login(client, bob)  # a reviewer: the second factor is required, and bob has not enrolled yet
+    cases_before = Case.objects.count()
+    leaks = []
+    for route in routes:
+        for method, public in (("get", ANONYMOUS_GET), ("post", ANONYMOUS_POST)):
+            if route.name in MFA_EXEMPT | public:
+                continue
+            response = getattr(client, method)(route.url)
+            if route.url.startswith("/api/") and route.name != "api-docs":
+                ok = response.status_code in REFUSALS and response["Content-Type"].startswith("application/json")
+            else:
+                ok = (response.status_code in (301, 302) and response["Location"].startswith("/accounts/mfa/enrol/")
+                      or response.status_code in REFUSALS)
+            if not ok:
+                leaks.append(f"{method.upper()} {route.url} ({route.name}) -> {response.status_code}")
+
+    assert leaks == []
+    assert Case.objects.count() == cases_before
+    assert client.get("/cases/")["Location"] == "/accounts/mfa/enrol/?next=%2Fcases%2F"  # still signed in
+
+
+@pytest.mark.django_db
+def test_url_every_response_to_a_signed_in_user_carries_a_csp(objects: dict[str, list[str]], user_factory) -> None:  # noqa: ANN001
+    routes, _ = _routes(objects)
+    clinic = Case.objects.get(pk=objects["case"][0]).organisation
+    user = user_factory(organisation=clinic, roles=["clinician", "reviewer", "auditor", "clinic_admin", "operator"])
+    client = Client(raise_request_exception=False)  # a crash's 500 page must carry the policy too
+    client.force_login(user)  # past the second factor (tests/conftest.py)
+    urls = [route.url for route in routes] + ["/no-such-page/", "/api/v1/no-such-endpoint/"]
+    photo = f"/cases/media/images/{objects['image'][0]}/"
+    for required in ("/admin/", "/admin/login/", "/api/v1/docs/", "/api/v1/schema/", photo):
+        assert required in urls, required
+
+    missing = []
+    for url in urls:
+        response = client.get(url)
+        policy = response.get("Content-Security-Policy", "")
+        photo_policy = response.get("Content-Type", "").startswith("image/") and policy == SANDBOX
+        if "frame-ancestors 'none'" not in policy and not photo_policy:
+            missing.append(f"{url} -> {response.status_code}: {policy or 'no CSP'}")
+
+    assert missing == []
+    assert client.get(photo)["Content-Security-Policy"] == SANDBOX

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mfa import authenticator_for, has_second_factor, totp_code
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test body are still
 # synchronous and safe, so tell Django not to refuse them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,16 +49,29 @@ def page(browser, live_server) -> Iterator[object]:  # noqa: ANN001
 
 @pytest.fixture
 def login(page):  # noqa: ANN001, ANN201
-    """`login(user)` logs the browser in through the real login form."""
+    """`login(user)` logs the browser in through the real login form and, where the user has or needs a second
+    factor, the real code form: users whose role requires one are given an authenticator first (the enrolment
+    journey itself is tests/e2e/test_mfa_journey.py), and the code is computed from its key like a phone would."""
 
     def do_login(user) -> None:  # noqa: ANN001
+        device = authenticator_for(user) if has_second_factor(user) else None
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login" not in url)
+        if device is not None:
+            enter_code(page, totp_code(device))
 
     return do_login
+
+
+def enter_code(page, code: str) -> None:  # noqa: ANN001
+    """On the second-factor page: type the code and wait to be let through."""
+    page.wait_for_url(lambda url: "/accounts/mfa/verify/" in url)
+    page.fill("#id_code", code)
+    page.click("main button[type=submit]")  # not the header's "Log out"
+    page.wait_for_url(lambda url: "/accounts/mfa/" not in url)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Logging in through a real browser: a wrong password is refused with a message, the lockout page appears
-after the failure limit, and the right password then still fails; a colleague logs in and out."""
+after the failure limit, and the right password then still fails; a colleague logs in and out. Clinicians need no
+second factor by default, so the journey stays on the password form (tests/e2e/test_mfa_journey.py covers MFA)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ def _submit(page, username: str, password: str) -> None:  # noqa: ANN001
 
 def test_login_browser_lockout_then_a_colleague_logs_in_and_out(page, settings, screenshot_dir) -> None:  # noqa: ANN001
     # The role groups come from a data migration, which a transactional test's flush may have removed.
-    Group.objects.get_or_create(name="reviewer")
+    Group.objects.get_or_create(name="clinician")
     clinic = OrganisationFactory(name="Riverside Dermatology", slug="riverside")
-    UserFactory(username="alice", organisation=clinic, roles=["reviewer"])
-    UserFactory(username="bob", organisation=clinic, roles=["reviewer"])
+    UserFactory(username="alice", organisation=clinic, roles=["clinician"])
+    UserFactory(username="bob", organisation=clinic, roles=["clinician"])
     problems: list[str] = []
     # CSP violations and script errors surface as console errors.
     page.on("console", lambda msg: problems.append(msg.text)

@@ -39,6 +39,19 @@ def _switch_user(page, login, user) -> None:  # noqa: ANN001
     login(user)
 
 
+def _start_review(page, case) -> None:  # noqa: ANN001
+    """Press "Start review" from the keyboard (it is the page's first action), then land on the claimed form."""
+    button = page.locator("#start-review-button")
+    box = button.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= page.viewport_size["height"]  # in sight, no scrolling
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/review/cases/{case.pk}/#review-work")
+    page.locator("#sign-form").wait_for()
+    # Focus moved to the work area: the next Tab lands in the form, not back at the top of the page.
+    assert page.evaluate("document.activeElement.id") == "review-work"
+
+
 def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, login, screenshot_dir):
     # The role groups come from a data migration, which a transactional test's flush may have removed.
     for role in ("clinician", "reviewer"):
@@ -59,6 +72,12 @@ def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, logi
     page.screenshot(path=str(screenshot_dir / "review-queue.png"), full_page=True)
     page.locator(f"#review-queue tr[data-case-id='{nevus_case.pk}'] a.button").click()
     page.wait_for_url(f"**/review/cases/{nevus_case.pk}/")
+    # Opening the page claims nothing: the case is read-only until "Start review" (a POST).
+    assert page.locator("#sign-form").count() == 0
+    assert Case.objects.get(pk=nevus_case.pk).claimed_by is None
+    page.screenshot(path=str(screenshot_dir / "review-start.png"), full_page=True)
+    _start_review(page, nevus_case)
+    assert Case.objects.get(pk=nevus_case.pk).claimed_by == bob
     assert [_state(page, f) for f in FIELDS] == ["AI draft"] * 6
     assert page.locator("#unconfirmed-hint").inner_text().startswith("6 fields are still the AI draft")
 
@@ -96,6 +115,7 @@ def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, logi
 
     # --- bob signs the melanoma case: it needs a second reviewer -------------------------------------------------
     page.goto(f"/review/cases/{melanoma_case.pk}/")
+    _start_review(page, melanoma_case)
     for field in FIELDS:
         page.check(f"#id_confirm_{field}")
     page.check("#id_attestation")
@@ -105,7 +125,10 @@ def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, logi
 
     # --- dave signs round 2 ----------------------------------------------------------------------------------------
     _switch_user(page, login, dave)
+    page.set_viewport_size({"width": 390, "height": 844})  # dave reviews on a phone
     page.goto(f"/review/cases/{melanoma_case.pk}/")
+    page.screenshot(path=str(screenshot_dir / "review-start-phone.png"))
+    _start_review(page, melanoma_case)
     assert "Second review" in page.locator(".second-round-note").inner_text()
     for field in FIELDS:
         page.check(f"#id_confirm_{field}")

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from dermreview.cases.models import Case, CaseStatus, LesionImage
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import CaseFactory, OrganisationFactory, UserFactory
 from tests.fixtures import upload_corpus as corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,3 +90,45 @@ def test_upload_journey_clinician_creates_case_and_sees_two_thumbnails(page, log
     page.screenshot(path=str(shot), full_page=True)
     page.screenshot(path=str(tmp_path / "upload-journey.png"), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+POST_22_FILES = """async ([url, token, b64]) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const data = new FormData();
+  data.append("capture_type", "clinical");
+  for (let i = 0; i < 22; i++) data.append("files", new File([bytes], "p" + i + ".jpg", { type: "image/jpeg" }));
+  const response = await fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: {
+    "X-CSRFToken": token, "X-Requested-With": "XMLHttpRequest", "Accept": "application/json" } });
+  return [response.status, await response.json()];
+}"""
+
+
+def test_upload_of_22_files_says_the_limit_and_stores_nothing(page, login, tmp_path):
+    Group.objects.get_or_create(name="clinician")
+    clinic = OrganisationFactory(name="Riverside Dermatology", slug="riverside")
+    alice = UserFactory(username="alice", organisation=clinic, roles=["clinician"])
+    case = CaseFactory(organisation=clinic, created_by=alice)
+    photos = []
+    for i in range(22):
+        photos.append(tmp_path / f"lesion-{i:02d}.jpg")
+        photos[-1].write_bytes(corpus.jpeg(16, 16, seed=700 + i))
+    uploads: list[str] = []
+    page.on("request", lambda r: uploads.append(r.url) if r.method == "POST" and "/images/" in r.url else None)
+    expected = "At most 20 files per upload; you sent 22. Nothing was stored; upload them in groups of at most 20."
+
+    login(alice)
+    page.goto(f"/cases/{case.pk}/")
+    page.set_input_files("#upload-files", [str(p) for p in photos])
+    page.click("#upload-submit")
+    page.wait_for_function("() => document.getElementById('upload-summary').textContent.startsWith('At most')")
+    assert page.locator("#upload-summary").inner_text() == expected
+    assert uploads == []  # the script refused before sending
+
+    # The server says the same to a client that sends them anyway (through the CSRF check, as a browser does).
+    token = page.eval_on_selector("input[name=csrfmiddlewaretoken]", "i => i.value")
+    upload_url = page.eval_on_selector("#upload-form", "f => f.action")
+    status, body = page.evaluate(POST_22_FILES, [upload_url, token, base64.b64encode(corpus.jpeg(16, 16)).decode()])
+    assert status == 400 and body["error"] == {"code": "too_many_files", "message": expected}
+    assert not LesionImage.objects.filter(case=case).exists()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW

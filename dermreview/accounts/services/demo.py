@@ -14,12 +14,15 @@ from django.db import transaction
 from dermreview.accounts.models import Organisation, User
 from dermreview.accounts.roles import Role
 
+# `admin` administers Demo Clinic (its users and settings); `operator` runs the installation (a superuser without
+# a clinic: workers, the global drafting switch, organisations) and sees no patient data.
 DEMO_USERS: dict[str, Role] = {
     "clinician": Role.CLINICIAN,
     "reviewer": Role.REVIEWER,
     "reviewer2": Role.REVIEWER,
     "auditor": Role.AUDITOR,
-    "admin": Role.ADMIN,
+    "admin": Role.CLINIC_ADMIN,
+    "operator": Role.OPERATOR,
 }
 
 
@@ -39,9 +42,15 @@ def _password_from(path: Path) -> str | None:
     return None
 
 
+# Two-factor authentication is on for every role but clinician (DERMREVIEW_MFA_REQUIRED_ROLES).
+MFA_NOTE = ("Reviewers, auditors, the clinic admin and the operator set up an authenticator app (TOTP) at their "
+            "first log-in and are shown recovery codes once; clinician logs in with the password alone.")
+
+
 def _write_credentials(path: Path, password: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = "DermReview demo accounts (local use only)\nusers: " + ", ".join(DEMO_USERS) + f"\npassword: {password}\n"
+    body = ("DermReview demo accounts (local use only)\nusers: " + ", ".join(DEMO_USERS) + f"\npassword: {password}\n"
+            + MFA_NOTE + "\n")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, stat.S_IRUSR | stat.S_IWUSR)
     with os.fdopen(fd, "w") as handle:
         handle.write(body)
@@ -63,13 +72,15 @@ def demo_environment_ensure(*, credentials_path: Path, password: str | None = No
         generated = True
     organisation, _ = Organisation.objects.get_or_create(slug="demo-clinic", defaults={"name": "Demo Clinic"})
     for username, role in DEMO_USERS.items():
-        user, _ = User.objects.get_or_create(username=username, defaults={"organisation": organisation})
-        user.organisation = organisation
-        user.is_superuser = user.is_staff = role is Role.ADMIN
+        operator = role is Role.OPERATOR
+        user, _ = User.objects.get_or_create(username=username)
+        user.organisation = None if operator else organisation
+        user.is_superuser = operator
+        user.is_staff = role in (Role.OPERATOR, Role.CLINIC_ADMIN)
         if not user.check_password(password):
             user.set_password(password)
         user.save()
-        if role is not Role.ADMIN:
-            user.groups.add(Group.objects.get_or_create(name=role.value)[0])
+        # Exactly the demo role (an earlier demo made `admin` a superuser in every role).
+        user.groups.set([] if operator else [Group.objects.get_or_create(name=role.value)[0]])
     _write_credentials(credentials_path, password)
     return DemoCredentials(password=password, generated=generated, path=credentials_path)

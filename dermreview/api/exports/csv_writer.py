@@ -24,13 +24,16 @@ from dermreview.api.exports.records import (
     field_names,
     finding_row_batches,
     has_ai_draft,
+    lesion_class_entry,
     split_finding_row,
 )
 from dermreview.drafting.models import FINDING_FIELDS
 
+# The signed lesion type's diagnosis class (empty for AI drafts and findings signed before the vocabulary).
+CLASS_COLUMNS = ("lesion_class_code", "lesion_class_name", "lesion_class_high_risk")
 COLUMNS: tuple[str, ...] = (
     "kind", "reviewed", "finding_id", "review_id", "case_id", "patient_ref", "body_site", "lesion_label",
-    "case_status", "version", "signed_at", *FINDING_FIELDS, "outcome", "edited_fields", "all_unchanged",
+    "case_status", "version", "signed_at", *FINDING_FIELDS, *CLASS_COLUMNS, "outcome", "edited_fields", "all_unchanged",
     "disagreement_fields", "rejection_reason", "amendment_reason", "supersedes_review_id",
     "reviewers", "reviewer_ids", "reviewer_rounds", "reviewer_signed_at",
     "ai_draft_id", "ai_model_id", "ai_model_revision", "ai_prompt_version", *(f"ai_{n}" for n in FINDING_FIELDS),
@@ -69,6 +72,7 @@ def csv_row(record: Record) -> list[str]:
         str(case["id"]), text(case["patient_ref"]), case["body_site"], text(case["lesion_label"]), case["status"],
         text(record["version"]), text(record["signed_at"]),
         *[text(fields[name]) for name in FINDING_FIELDS],
+        *_class_cells(record["lesion_class"]),
         record["outcome"], ";".join(record["edited_fields"]), text(record["all_unchanged"]),
         ";".join(record["disagreement_fields"]), text(record["rejection_reason"]), text(record["amendment_reason"]),
         text(record["supersedes_review_id"]),
@@ -81,6 +85,13 @@ def csv_row(record: Record) -> list[str]:
 
 
 _NO_FIELDS = dict.fromkeys(FINDING_FIELDS, "")
+
+
+def _class_cells(lesion_class: dict[str, Any] | None) -> list[str]:
+    # Codes are slugs; a clinic's own class name is free text, so it is guarded like any other.
+    if lesion_class is None:
+        return ["", "", ""]
+    return [lesion_class["code"], _text(lesion_class["name"]), "true" if lesion_class["high_risk"] else "false"]
 _NO_AI = {"draft_id": None, "model_id": "", "model_revision": "", "prompt_version": "", "fields": _NO_FIELDS}
 
 
@@ -95,7 +106,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     head, values, ai_meta, ai_values, first = split_finding_row(row)
     (review_id, case_id, version, round_no, signed_at, outcome, edited, all_unchanged, disagreement,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
-     lesion_label, case_status) = head
+     lesion_label, case_status, class_code, class_name, class_high_risk) = head
     _ai_image, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
     signed = signed_at.isoformat()
     first_id, first_reviewer_id, first_username, _outcome, first_signed_at, _edited = first
@@ -115,7 +126,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     return [
         "signed_finding", "true", f"case-{case_id}-v{version}", str(review_id), str(case_id), patient_ref,
         body_site, guard(lesion_label), case_status, str(version), signed, *[guard(v) for v in values],
-        outcome, ";".join(field_names(edited)), "true" if all_unchanged else "false",
+        *_class_cells(lesion_class_entry(class_code, class_name, class_high_risk)), outcome, ";".join(field_names(edited)), "true" if all_unchanged else "false",
         ";".join(field_names(disagreement)),
         guard(rejection_reason), guard(amendment_reason), "" if supersedes_id is None else str(supersedes_id),
         guard(usernames), ids, rounds, times,

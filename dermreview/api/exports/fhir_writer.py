@@ -38,6 +38,7 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 AI_DRAFT_TAG = {"system": "urn:dermreview:label", "code": "unreviewed-ai-draft",
                 "display": "Unreviewed AI draft: not a diagnosis"}
+DIAGNOSIS_CLASS_SYSTEM = "urn:dermreview:diagnosis-class"
 HUMAN_TAG = {"system": "urn:dermreview:label", "code": "reviewer-confirmed", "display": "Reviewer-confirmed finding"}
 
 
@@ -135,7 +136,7 @@ class FhirBundleWriter:
 
     def _observations(self, *, prefix: str, values: dict[str, str], status: str, case: dict[str, Any],
                       when: str | None, performers: list[dict[str, str]], media: list[dict[str, str]],
-                      tag: dict[str, str]) -> tuple[list[str], list[str]]:
+                      tag: dict[str, str], lesion_class: dict[str, Any] | None = None) -> tuple[list[str], list[str]]:
         urls, entries = [], []
         for name in FINDING_FIELDS:
             url = self.urn("observation", f"{prefix}:{name}")
@@ -154,7 +155,12 @@ class FhirBundleWriter:
                 resource["effectiveDateTime"] = when
                 resource["issued"] = when
             value = values.get(name) or ""
-            if value:
+            if value and name == "lesion_type" and lesion_class:
+                # The signed lesion type as its diagnosis class, with the reviewer's words (qualifier included).
+                resource["valueCodeableConcept"] = {"coding": [{
+                    "system": DIAGNOSIS_CLASS_SYSTEM, "code": lesion_class["code"], "display": lesion_class["name"],
+                }], "text": value}
+            elif value:
                 resource["valueString"] = value
             else:
                 resource["dataAbsentReason"] = {"text": "Left empty"}
@@ -214,7 +220,7 @@ class FhirBundleWriter:
         when = record["signed_at"]
         observations, entries = self._observations(
             prefix=prefix, values=record["fields"], status="final", case=case, when=when,
-            performers=reviewer_refs, media=media, tag=HUMAN_TAG,
+            performers=reviewer_refs, media=media, tag=HUMAN_TAG, lesion_class=record.get("lesion_class"),
         )
         yield from entries
         report_url, entry = self._report(

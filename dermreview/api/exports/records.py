@@ -3,8 +3,10 @@
 One *finding* is a case's current, final version: the last standing sign-off of the latest version (round 2 for a
 dual review), with every sign-off of that version as its reviewers. Only cases whose status is `final` count, so a
 first sign-off still waiting for its second reviewer is not exported as a finding, and voided (amended) sign-offs
-never are. On request, auditors also get every *ready AI draft* of the organisation, as separate records that say
-`kind: ai_draft, reviewed: false` and carry no human-confirmed fields.
+never are. On request, auditors also get every *ready AI draft* of the organisation they may see, as separate records
+that say `kind: ai_draft, reviewed: false` and carry no human-confirmed fields. Drafts of a blind-first case are
+left out for an exporter who reviews and has not recorded their own finding for it (`ExportScope.drafts_visible`),
+exactly as the review page withholds them.
 
 Rows come from `values_list(...).iterator(chunk_size=CHUNK)` (a server-side cursor on PostgreSQL), and for each
 chunk two more queries fetch the chunk's reviewers and photos. Memory therefore depends on CHUNK, never on how many
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -45,6 +47,11 @@ class ExportScope:
     organisation_id: int | None
     since: datetime | None = None
     include_drafts: bool = False
+    # The drafts the exporter may see (blind-first: `review.services.blind.drafts_visible_q` on Draft), and the ids
+    # the export recorded as shown (`draft.view`) when it started: a draft that becomes ready or visible while the
+    # rows stream is left out, never exported unrecorded. None: not recorded (no drafts, or a direct caller).
+    drafts_visible: Q = field(default_factory=Q)
+    draft_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ def final_findings(scope: ExportScope) -> QuerySet[Review]:
 def exported_drafts(scope: ExportScope) -> QuerySet[Draft]:
     if not scope.include_drafts:
         return Draft.objects.none()
-    queryset = Draft.objects.filter(image__case__organisation_id=scope.organisation_id, status=DraftStatus.READY)
+    queryset = Draft.objects.filter(scope.drafts_visible, image__case__organisation_id=scope.organisation_id,
+                                    status=DraftStatus.READY)
     if scope.since is not None:
         queryset = queryset.filter(created_at__gte=scope.since)
     return queryset
@@ -109,11 +117,14 @@ _FIRST_ROUND = ("id", "reviewer_id", "reviewer__username", "outcome", "signed_at
 # converter, Django hands PostgreSQL's rows over untouched, and `field_names` decodes only non-empty lists.
 _JSON_LISTS = {"edited_text": "edited_fields", "disagreement_text": "disagreement_fields",
                "first_edited_text": "first_round__edited_fields"}
+# The diagnosis class the signed lesion type names (NULL for findings signed before the vocabulary).
+_CLASS_COLUMNS = ("lesion_class__code", "lesion_class__name", "lesion_class__high_risk")
 _FINDING_COLUMNS = (
     "id", "case_id", "version", "round", "signed_at", "outcome", "edited_text", "all_unchanged",
     "disagreement_text", "rejection_reason", "amendment_reason", "supersedes_id", "draft_id",
     "reviewer_id", "reviewer__username", "case__patient_ref", "case__body_site", "case__lesion_label",
-    "case__status", *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS), *(f"ai_{name}" for name in FINDING_FIELDS),
+    "case__status", *_CLASS_COLUMNS, *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS),
+    *(f"ai_{name}" for name in FINDING_FIELDS),
     *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text",
 )
 _DRAFT_COLUMNS = (
@@ -197,20 +208,29 @@ def finding_records(scope: ExportScope, urls: UrlBuilder) -> Iterator[Record]:
 
 
 _FIELD_COUNT = len(FINDING_FIELDS)
-_AI_AT = 19 + _FIELD_COUNT
+_HEAD = 19 + len(_CLASS_COLUMNS)
+_AI_AT = _HEAD + _FIELD_COUNT
 
 
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
-    """A finding row as (sign-off and case [19 values], final fields, AI image id/model/revision/prompt,
-    AI fields, first-round sign-off [6 values])."""
-    return (row[:19], row[19:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT], row[-6:])
+    """A finding row as (sign-off, case and diagnosis class [22 values], final fields, AI image
+    id/model/revision/prompt, AI fields, first-round sign-off [6 values])."""
+    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT],
+            row[-6:])
+
+
+def lesion_class_entry(code: str | None, name: str | None, high_risk: bool | None) -> dict[str, Any] | None:
+    """The `lesion_class` of a finding record: code, name and whether the class is high-risk; None without one."""
+    if code is None:
+        return None
+    return {"code": code, "name": name, "high_risk": bool(high_risk)}
 
 
 def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]]) -> Record:
     head, values, ai_meta, ai_values, first = split_finding_row(row)
     (review_id, case_id, version, round_no, signed_at, outcome, edited_fields, all_unchanged, disagreement_fields,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
-     lesion_label, case_status) = head
+     lesion_label, case_status, class_code, class_name, class_high_risk) = head
     ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
     first_id, first_reviewer_id, first_username, first_outcome, first_signed_at, first_edited = first
     ai_draft = None
@@ -239,6 +259,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         "version": version,
         "signed_at": _iso(signed_at),
         "fields": dict(zip(FINDING_FIELDS, values, strict=True)),
+        "lesion_class": lesion_class_entry(class_code, class_name, class_high_risk),
         "outcome": outcome,
         "edited_fields": field_names(edited_fields),
         "all_unchanged": all_unchanged,
@@ -265,7 +286,7 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
         covered = final_findings(scope).filter(case_id=OuterRef("image__case_id"))
         drafts = drafts.annotate(in_finding=Exists(covered)).order_by("image_id", "id")
     rows = drafts.values_list(*columns)
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _recorded(scope, rows, index["id"]):
         image_id = row[index["image_id"]]
         record: Record = {
             "kind": "ai_draft",
@@ -281,6 +302,7 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
             "version": None,
             "signed_at": None,
             "fields": None,
+            "lesion_class": None,
             "outcome": "",
             "edited_fields": [],
             "all_unchanged": False,
@@ -305,6 +327,13 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
         if by_image:
             record["image_in_exported_finding"] = row[index["in_finding"]]
         yield record
+
+
+def _recorded(scope: ExportScope, rows: QuerySet[Any], id_at: int) -> Iterator[tuple[Any, ...]]:
+    """The draft rows, streamed, less any the export did not record as shown when it started."""
+    for row in rows.iterator(chunk_size=CHUNK):
+        if scope.draft_ids is None or row[id_at] in scope.draft_ids:
+            yield row
 
 
 def _json_int(text: str | None) -> int | None:

@@ -13,11 +13,17 @@ from dermreview.accounts.roles import Role, roles_of
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(
+        max_length=32, required=False, allow_blank=True,
+        help_text="With two-factor authentication: the current code of your authenticator app, or a recovery code.",
+    )
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
-    created = serializers.BooleanField(help_text="False when you already had a token: the same one is returned.")
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`. Shown this once: only a digest "
+                                            "of it is stored.")
+    prefix = serializers.CharField(help_text="The token's first characters, as the admin lists it.")
+    rotated = serializers.BooleanField(help_text="True when you had a token before: that one no longer works.")
     username = serializers.CharField()
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from dermreview.api.serializers.text import NormalisedTextModelSerializerMixin
 from dermreview.cases.models import BodySite, Case, CaseStatus
 
 
@@ -25,15 +26,16 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CaseCreateSerializer(serializers.ModelSerializer):
-    """The model's own field rules (pseudonymous reference pattern, lengths, body sites) apply."""
+class CaseCreateSerializer(NormalisedTextModelSerializerMixin, serializers.ModelSerializer):
+    """The model's own field rules (pseudonymous reference pattern, lengths, body sites) apply; text is NFKC and a
+    hidden (invisible, format, direction-changing or control) character is a field error."""
 
     class Meta:
         model = Case
         fields = ["patient_ref", "body_site", "lesion_label", "clinical_notes"]
 
 
-class CaseUpdateSerializer(serializers.ModelSerializer):
+class CaseUpdateSerializer(NormalisedTextModelSerializerMixin, serializers.ModelSerializer):
     """Clinical context only; a case's status moves through the review commands, never through an edit."""
 
     class Meta:

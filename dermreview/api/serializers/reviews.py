@@ -15,8 +15,11 @@ from dermreview.api.serializers.common import (
     KIND_SIGNED_FINDING,
     FindingFieldsSerializer,
 )
+from dermreview.api.serializers.text import NormalisedCharField, NormalisedFindingFieldsSerializer
+from dermreview.cases.models import DiagnosisClass
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.models import BlindFinding, Review
+from dermreview.review.selectors.signoffs import may_see_draft_snapshots
 
 
 class DraftSnapshotSerializer(serializers.Serializer):
@@ -45,6 +48,16 @@ def draft_snapshot_payload(snapshot: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+class DiagnosisClassSerializer(serializers.ModelSerializer):
+    """The diagnosis class a signed finding's lesion type names (null only for findings signed before the
+    vocabulary existed)."""
+
+    class Meta:
+        model = DiagnosisClass
+        fields = ["code", "name", "high_risk"]
+        read_only_fields = fields
+
+
 class ReviewSerializer(serializers.ModelSerializer):
     kind = serializers.SerializerMethodField()
     reviewed = serializers.SerializerMethodField()
@@ -55,7 +68,10 @@ class ReviewSerializer(serializers.ModelSerializer):
     # Not `get_fields`: that name is the Serializer's own hook for building its fields.
     fields = serializers.SerializerMethodField(method_name="get_finding_fields",
                                                help_text="The reviewer-confirmed six fields.")
-    ai_draft = serializers.SerializerMethodField()
+    lesion_class = DiagnosisClassSerializer(read_only=True, allow_null=True)
+    ai_draft = serializers.SerializerMethodField(
+        help_text="The AI draft the reviewer started from, as shown to them; null without one, and always null for "
+                  "clinicians.")
     is_void = serializers.BooleanField(read_only=True, help_text="Superseded by an amendment (kept for the record).")
     voided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     draft_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -66,7 +82,7 @@ class ReviewSerializer(serializers.ModelSerializer):
         model = Review
         fields = [
             "id", "kind", "reviewed", "label", "case_id", "version", "round", "reviewer", "reviewer_id",
-            "outcome", "fields", "edited_fields", "all_unchanged", "disagreement_fields", "rejection_reason",
+            "outcome", "fields", "lesion_class", "edited_fields", "all_unchanged", "disagreement_fields", "rejection_reason",
             "ai_draft", "draft_id", "blind_finding_id", "attestation", "opened_at", "signed_at", "time_on_task_ms",
             "supersedes_id", "amendment_reason", "is_void", "voided_at", "voided_by",
         ]
@@ -90,11 +106,17 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DraftSnapshotSerializer(allow_null=True))
     def get_ai_draft(self, review: Review) -> dict[str, Any] | None:
+        # Clinicians never see an AI draft's text, not even the one a signed finding started from.
+        request = self.context.get("request")
+        if request is not None and not may_see_draft_snapshots(request.user):
+            return None
         return draft_snapshot_payload(review.draft_snapshot)
 
 
 class BlindFindingInputSerializer(serializers.Serializer):
-    fields = FindingFieldsSerializer(help_text="Your own six-field finding, recorded before the AI draft is shown.")
+    fields = NormalisedFindingFieldsSerializer(
+        help_text="Your own six-field finding, recorded before the AI draft is shown. `lesion_type` must name a "
+                  "diagnosis class of the vocabulary (a qualifier may follow it).")
 
 
 class BlindFindingSerializer(serializers.ModelSerializer):
@@ -102,10 +124,11 @@ class BlindFindingSerializer(serializers.ModelSerializer):
     case_id = serializers.IntegerField(read_only=True)
     reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True)
     fields = serializers.SerializerMethodField(method_name="get_finding_fields")
+    lesion_class = DiagnosisClassSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = BlindFinding
-        fields = ["id", "kind", "case_id", "reviewer", "fields", "created_at"]
+        fields = ["id", "kind", "case_id", "reviewer", "fields", "lesion_class", "created_at"]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ChoiceField(choices=KIND_BLIND_FINDING))
@@ -118,9 +141,15 @@ class BlindFindingSerializer(serializers.ModelSerializer):
 
 
 class SignSerializer(serializers.Serializer):
-    """Sign the case's finding (round 1, or round 2 of a high-risk case). The same rules as the review page."""
+    """Sign the case's finding (round 1, or round 2 of a high-risk case). The same rules as the review page.
 
-    fields = FindingFieldsSerializer(help_text="The final six fields. Every field is required.")
+    You must hold the case's claim (POST cases/{id}/claim/): without it the answer is 409 `claim_required`.
+    """
+
+    fields = NormalisedFindingFieldsSerializer(
+        help_text="The final six fields. Every field is required; `lesion_type` must name a diagnosis class of the "
+                  "vocabulary (a qualifier may follow it: \"Basal cell carcinoma, nodular\"), or the answer is a "
+                  "400 on `fields.lesion_type`.")
     confirmed_fields = serializers.ListField(
         child=serializers.ChoiceField(choices=list(FINDING_FIELDS)), required=False, default=list,
         help_text="Fields you keep exactly as the AI drafted them: each must be named, deliberately.",
@@ -129,11 +158,16 @@ class SignSerializer(serializers.Serializer):
         allow_null=True, required=False, default=None,
         help_text="The AI draft you worked from (GET images/{id}/draft/). Null only when no draft is ready.",
     )
-    rejection_reason = serializers.CharField(
-        allow_blank=True, required=False, default="", max_length=10_000,
+    rejection_reason = NormalisedCharField(
+        allow_blank=True, required=False, default="", max_length=10_000, multiline=True,
         help_text="Set to reject the draft as unusable; the fields are then your own.",
     )
-    opened_at = serializers.DateTimeField(help_text="When you opened the case for review (time on task runs from it).")
+    opened_at = serializers.DateTimeField(
+        required=False, allow_null=True,
+        help_text="Optional and ignored (accepted for compatibility). Time on task is measured by the server, from "
+                  "when you claimed the case (POST cases/{id}/claim/) to the sign-off; the review's `opened_at` "
+                  "reports that claim time.",
+    )
     expected_lock_version = serializers.IntegerField(
         min_value=0, help_text="The case's `lock_version` when you read it; a stale value answers 409.")
     attestation = serializers.BooleanField(help_text="Must be true: you attest the statement recorded with the review.")
@@ -142,8 +176,10 @@ class SignSerializer(serializers.Serializer):
 class AmendSerializer(serializers.Serializer):
     """Amend a final finding: a new version supersedes this sign-off (which stays, voided, for the record)."""
 
-    fields = FindingFieldsSerializer()
-    reason = serializers.CharField(max_length=10_000, allow_blank=True, help_text="Why the finding changes. Required.")
-    opened_at = serializers.DateTimeField()
+    fields = NormalisedFindingFieldsSerializer()
+    reason = NormalisedCharField(max_length=10_000, allow_blank=True, multiline=True,
+                                 help_text="Why the finding changes. Required.")
+    opened_at = serializers.DateTimeField(
+        help_text="When you began the amendment: its time on task runs from it (a final case cannot be claimed).")
     expected_lock_version = serializers.IntegerField(min_value=0)
     attestation = serializers.BooleanField()

@@ -9,6 +9,7 @@ from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from dermreview.accounts.mfa.api import mfa_api_token_check
 from dermreview.api.base import ApiView
 from dermreview.api.serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
 from dermreview.api.services.tokens import api_credentials_check, api_token_issue, api_token_revoke
@@ -33,15 +34,23 @@ class TokenView(ApiView):
         operation_id="auth_token_create", tags=["auth"], auth=[],
         request=TokenRequestSerializer, responses={200: TokenSerializer},
         summary="Exchange username and password for your API token",
-        description="Returns your token (the same one until you revoke it). Failed attempts count towards the "
-                    "same lockout as the login page; a locked username answers 429 `locked_out`.",
+        description="Returns a new token, shown this once (only a digest is stored): a token you already had "
+                    "stops working (rotation), so keep the key where your client reads it. Failed attempts count "
+                    "towards the same lockout as the login page; a locked username answers 429 `locked_out`. "
+                    "Accounts with "
+                    "two-factor authentication (reviewers, auditors and admins by default) also send `otp`, the "
+                    "current authenticator code or a recovery code: 403 `mfa_required` without it, `mfa_invalid` "
+                    "when wrong, `mfa_enrolment_required` before enrolling (at the first browser log-in).",
     )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        otp = data.validated_data.pop("otp", "")
         user = api_credentials_check(request=request._request, **data.validated_data)
-        token, created = api_token_issue(user=user)
-        return Response(TokenSerializer({"token": token.key, "created": created, "username": user.username}).data)
+        mfa_api_token_check(user=user, otp=otp)  # after the password, so a wrong one reveals nothing of MFA
+        issued = api_token_issue(user=user)
+        return Response(TokenSerializer({"token": issued.key, "prefix": issued.token.prefix,
+                                         "rotated": issued.rotated, "username": user.username}).data)
 
     @extend_schema(
         operation_id="auth_token_destroy", tags=["auth"], request=None,

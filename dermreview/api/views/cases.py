@@ -35,8 +35,8 @@ from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.services.claim import case_claim, case_release
 from dermreview.review.services.signoff import review_sign
 
-CLINICAL_WRITERS = (Role.CLINICIAN, Role.ADMIN)
-REVIEWERS = (Role.REVIEWER, Role.ADMIN)
+CLINICAL_WRITERS = (Role.CLINICIAN,)
+REVIEWERS = (Role.REVIEWER,)
 
 
 def _image_count() -> Coalesce:
@@ -114,8 +114,9 @@ class CaseViewSet(
 
     @extend_schema(methods=["POST"], summary="Claim the case while you review it (reviewers)", request=None,
                    responses={200: CaseSerializer},
-                   description="A lock with an expiry (DERMREVIEW_CLAIM_MINUTES); claiming again renews your own. "
-                               "409 `conflict` while another reviewer holds it.")
+                   description="A lock with an expiry (DERMREVIEW_CLAIM_MINUTES); claiming again renews your own "
+                               "and keeps when it began. A sign-off needs your current claim, and its time on "
+                               "task runs from the claim. 409 `conflict` while another reviewer holds it.")
     @extend_schema(methods=["DELETE"], summary="Release your claim (reviewers)", request=None,
                    responses={200: CaseSerializer})
     @action(detail=True, methods=["post", "delete"], url_path="claim")
@@ -139,9 +140,12 @@ class CaseViewSet(
 
     @extend_schema(
         summary="Sign the case's finding (reviewers)",
-        description="Round 1, or round 2 by a different reviewer when the finding is high-risk. Every field must "
-                    "be edited or named in `confirmed_fields`; blind-first cases need your blind finding first. "
-                    "409 when the case changed since you read it (`current_lock_version` says what it is now).",
+        description="Round 1, or round 2 by a different reviewer when the finding is high-risk. Claim the case "
+                    "first (POST cases/{id}/claim/): without your current claim the answer is 409 "
+                    "`claim_required`. Time on task is measured by the server from your claim to this request; "
+                    "`opened_at` is accepted but ignored. Every field must be edited or named in "
+                    "`confirmed_fields`; blind-first cases need your blind finding first. 409 when the case "
+                    "changed since you read it (`current_lock_version` says what it is now).",
         request=SignSerializer, responses={201: ReviewSerializer},
     )
     @action(detail=True, methods=["post"], url_path="sign")
@@ -150,6 +154,7 @@ class CaseViewSet(
         data = SignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
+        values.pop("opened_at", None)  # compatibility only: time on task runs from the claim, on the server
         draft_id = values.pop("draft_id")
         draft = None
         if draft_id is not None:

@@ -23,7 +23,10 @@ class FindingExportView(ApiView):
         description="Every exported finding says what the AI drafted (`ai_draft`: fields, model id, revision, "
                     "prompt version), who confirmed what (`reviewers`, `outcome`, `edited_fields`) and when. Each "
                     "export is recorded in the audit trail. Use `since` for incremental exports (rows come oldest "
-                    "signature first).",
+                    "signature first). `include_drafts` (auditors) adds the ready AI drafts you may see, recorded "
+                    "as one `draft.view` audit event naming the export and every draft id; drafts of blind-first "
+                    "cases are left out for an exporter who also reviews until they have recorded their own "
+                    "finding for the case.",
         responses={
             (200, "application/json"): ExportJsonSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import TooManyFilesSent
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +20,7 @@ from dermreview.api.errors import Conflict, error_body
 from dermreview.api.serializers.drafts import DraftSerializer
 from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerializer, UploadReportSerializer
 from dermreview.cases.models import LesionImage
-from dermreview.cases.services.upload import UploadRefused, images_upload
+from dermreview.cases.services.upload import UploadRefused, images_upload, upload_files_read
 from dermreview.cases.views import media
 from dermreview.drafting.services.draft_view import draft_view_record
 from dermreview.review.selectors.drafts import case_draft_views
@@ -47,7 +45,7 @@ def _refusal(refused: UploadRefused) -> exceptions.APIException:
 class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationScopedViewSet):
     queryset = LesionImage.objects.all()
     serializer_class = ImageSerializer
-    write_roles = {"create": (Role.CLINICIAN, Role.ADMIN)}
+    write_roles = {"create": (Role.CLINICIAN,)}
     throttle_scopes = {"create": "api_upload"}
     extra_error_statuses = {"create": (409,)}
 
@@ -75,14 +73,7 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_parent_case()
         try:
-            files = request.FILES.getlist("files")
-        except TooManyFilesSent:
-            raise _refusal(UploadRefused(
-                "too_many_files",
-                f"Too many files in one upload; the limit is {settings.DERMREVIEW_UPLOAD_MAX_FILES}. "
-                "Nothing was stored.",
-            )) from None
-        try:
+            files = upload_files_read(read=lambda: request.FILES.getlist("files"))
             report = images_upload(case=case, user=request.user, files=files,
                                    capture_type=str(request.data.get("capture_type", "")))
         except UploadRefused as refused:

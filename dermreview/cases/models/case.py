@@ -108,6 +108,11 @@ class Case(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="claimed_cases"
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the current claim was taken: time on task runs from it. Renewing one's own unexpired "
+                  "claim keeps it; meaningful only while the claim holds.",
+    )
     lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: bumped by every review write.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_cases")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

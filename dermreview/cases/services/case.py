@@ -6,13 +6,32 @@ import secrets
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case
+from dermreview.common.text import TextRefused, normalise_text
 
 EDITABLE_FIELDS = ("body_site", "lesion_label", "clinical_notes")
+# The free-text fields of a case, and whether each keeps line breaks.
+_TEXT_FIELDS = {"patient_ref": False, "lesion_label": False, "clinical_notes": True}
+
+
+def _normalised(values: dict[str, str]) -> dict[str, str]:
+    """`values` with each free-text field NFKC-normalised; ValidationError by field for a hidden character."""
+    errors: dict[str, str] = {}
+    result = dict(values)
+    for name, value in values.items():
+        if name in _TEXT_FIELDS and isinstance(value, str):
+            try:
+                result[name] = normalise_text(value, field=name, multiline=_TEXT_FIELDS[name])
+            except TextRefused as exc:
+                errors[name] = exc.message
+    if errors:
+        raise ValidationError(errors)
+    return result
 
 
 def _choose_blind_first() -> bool:
@@ -30,8 +49,14 @@ def case_create(
     lesion_label: str = "",
     clinical_notes: str = "",
 ) -> Case:
-    """Open a case in the user's organisation. Clinicians and admins only."""
-    require_role(user, Role.CLINICIAN, Role.ADMIN)
+    """Open a case in the user's organisation. Clinicians and admins only.
+
+    Text is NFKC-normalised; a hidden character (invisible, format, direction-changing, control) raises
+    ValidationError naming the field, as the model's own rules do.
+    """
+    require_role(user, Role.CLINICIAN)
+    text = _normalised({"patient_ref": patient_ref, "lesion_label": lesion_label, "clinical_notes": clinical_notes})
+    patient_ref, lesion_label, clinical_notes = text["patient_ref"], text["lesion_label"], text["clinical_notes"]
     case = Case(
         organisation_id=user.organisation_id,
         patient_ref=patient_ref,
@@ -51,10 +76,11 @@ def case_create(
 @transaction.atomic
 def case_update(*, case: Case, user: Any, **changes: str) -> Case:
     """Edit the clinical context of a case (not its status, which only the review services move)."""
-    require_role(user, Role.CLINICIAN, Role.ADMIN)
+    require_role(user, Role.CLINICIAN)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    changes = _normalised(changes)
     changed = {name: value for name, value in changes.items() if getattr(case, name) != value}
     if not changed:
         return case

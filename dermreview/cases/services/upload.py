@@ -6,11 +6,12 @@ import contextlib
 import hashlib
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -44,6 +45,31 @@ class UploadRefused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+def upload_files_read(*, read: Callable[[], list[UploadedFile]]) -> list[UploadedFile]:
+    """The request's files, from `read` (the view's `request.FILES.getlist`), refused as a whole when too many.
+
+    The page's view and the API call it before `images_upload`, so an over-sized selection gets one message for the
+    whole request ("At most 20 files per upload; you sent 22. ...") and nothing is read or stored; static/js/upload.js
+    gives the same words before sending. Beyond DATA_UPLOAD_MAX_NUMBER_FILES Django's parser gives up counting.
+    """
+    try:
+        files = read()
+    except TooManyFilesSent:
+        _refuse_too_many(sent=f"more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES}")
+    if len(files) > settings.DERMREVIEW_UPLOAD_MAX_FILES:
+        _refuse_too_many(sent=str(len(files)))
+    return files
+
+
+def _refuse_too_many(*, sent: str) -> NoReturn:
+    limit = settings.DERMREVIEW_UPLOAD_MAX_FILES
+    raise UploadRefused(
+        "too_many_files",
+        f"At most {limit} files per upload; you sent {sent}. Nothing was stored; upload them in groups of at "
+        f"most {limit}.",
+    )
 
 
 @dataclass
@@ -126,7 +152,7 @@ def images_upload(
     transaction fails. (If a caller wraps this in a larger transaction that later rolls back, the files
     stay behind; callers should not.)
     """
-    require_role(user, Role.CLINICIAN, Role.ADMIN)
+    require_role(user, Role.CLINICIAN)
     if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
         raise Http404("No such case.")
     if capture_type not in CaptureType.values:

@@ -36,7 +36,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_new(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, Role.CLINICIAN, Role.ADMIN)
+    require_role(request.user, Role.CLINICIAN)
     form = CaseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         case = case_create(user=request.user, **form.cleaned_data)
@@ -47,7 +47,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
-    require_role(request.user, Role.CLINICIAN, Role.ADMIN)
+    require_role(request.user, Role.CLINICIAN)
     form = CaseEditForm(request.POST or None, instance=Case.objects.get(pk=case.pk))
     if request.method == "POST" and form.is_valid():
         case_update(case=case, user=request.user, **form.cleaned_data)

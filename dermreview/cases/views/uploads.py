@@ -6,16 +6,19 @@ case page in the review app (`dermreview/review/views/case_pages.py`).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.cases.access import get_case_for_user
-from dermreview.cases.services.upload import UploadRefused, UploadReport, images_upload
+from dermreview.cases.services.upload import (
+    UploadRefused,
+    UploadReport,
+    images_upload,
+    upload_files_read,
+)
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -29,16 +32,9 @@ def wants_json(request: HttpRequest) -> bool:
 @require_POST
 def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)  # outsiders: 404 before anything else
-    require_role(request.user, Role.CLINICIAN, Role.ADMIN)
+    require_role(request.user, Role.CLINICIAN)
     try:
-        files = request.FILES.getlist("files")
-    except TooManyFilesSent:
-        # Django stops parsing one file above our own cap; say so in our words.
-        return _refused(request, case.pk, UploadRefused(
-            "too_many_files",
-            f"Too many files in one upload; the limit is {settings.DERMREVIEW_UPLOAD_MAX_FILES}. Nothing was stored.",
-        ))
-    try:
+        files = upload_files_read(read=lambda: request.FILES.getlist("files"))
         report = images_upload(
             case=case, user=request.user, files=files,
             capture_type=request.POST.get("capture_type", ""),

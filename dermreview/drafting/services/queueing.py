@@ -1,4 +1,4 @@
-"""Queueing AI drafts, and the kill switch that stops them.
+"""Queueing AI drafts, and the kill switches (global and per clinic) that stop them.
 
 The web tier's side of drafting: it creates `Draft` rows and sends a hint to the GPU queue after the upload commits.
 It never imports torch or transformers; the worker's side lives in `worker.py`.
@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dermreview.accounts.roles import Role, require_role
+from dermreview.accounts.models import Organisation
+from dermreview.accounts.roles import is_clinic_admin, is_operator
 from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import Draft, DraftingControl, DraftStatus
 from dermreview.drafting.services.identity import ModelIdentity, model_identity
@@ -28,8 +29,8 @@ def drafts_create_for_images(*, images: Sequence[LesionImage], identity: ModelId
     """One `queued` draft per image for the configured model; the GPU task is sent once the transaction commits.
 
     Safe to call inside the upload transaction and safe to call twice: an image that already has a draft for this
-    model, revision and prompt version keeps it (and is not queued again). While the kill switch is off the drafts
-    are created but nothing is sent; turning drafting back on queues them.
+    model, revision and prompt version keeps it (and is not queued again). While a switch that covers an image is
+    off (the global one or its clinic's), its draft is created but nothing is sent; turning drafting on sends it.
     """
     identity = identity or model_identity()
     now = timezone.now()
@@ -47,8 +48,7 @@ def drafts_create_for_images(*, images: Sequence[LesionImage], identity: ModelId
         drafts.append(draft)
         if was_created:
             created.append(draft)
-    if created and DraftingControl.drafting_allowed():
-        drafts_send(draft_ids=[d.pk for d in created])
+    drafts_send(draft_ids=drafts_sendable(draft_ids=[d.pk for d in created]))
     return drafts
 
 
@@ -73,19 +73,42 @@ def _send(draft_id: int) -> None:
     })
 
 
-@transaction.atomic
-def drafting_set_enabled(*, enabled: bool, user: Any, reason: str) -> DraftingControl:
-    """Turn AI drafting on or off for the whole deployment (admins only; the reason is required and audited).
+def drafting_switch_refusal(*, user: Any, organisation: Organisation | None) -> str:
+    """Why `user` may not change this switch (`organisation=None`: the global one), or "" when they may.
 
-    Off: uploads still create `queued` drafts but no work is sent and workers claim nothing, so every image goes to
-    manual entry. On: the backlog of queued drafts is sent to the workers.
+    The global switch is the installation operators' (superusers'); a clinic's switch is its own administrators'.
     """
-    require_role(user, Role.ADMIN)
+    if organisation is None:
+        return "" if is_operator(user) else "Only the installation's operators may change the global drafting switch."
+    if not is_clinic_admin(user):
+        return "Only the clinic's administrators may change its drafting switch."
+    if user.organisation_id != organisation.pk:
+        return "You may change only your own clinic's drafting switch."
+    return ""
+
+
+@transaction.atomic
+def drafting_set_enabled(
+    *, enabled: bool, user: Any, reason: str, organisation: Organisation | None,
+) -> DraftingControl:
+    """Turn AI drafting on or off for one clinic, or for every clinic (`organisation=None`: the global switch).
+
+    A clinic's switch belongs to that clinic's administrators, the global one to the installation's operators; the
+    reason is required. Off: uploads still create `queued` drafts but no work is sent and workers claim none of
+    them, so those images go to manual entry. On: the queued drafts it released (those whose clinic, installation
+    and setting all allow drafting now) are sent to the workers. Audited where the clinics affected see it: a
+    clinic's change under that clinic, a global change once under every clinic.
+    """
+    refusal = drafting_switch_refusal(user=user, organisation=organisation)
+    if refusal:
+        raise PermissionDenied(refusal)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give a reason for turning AI drafting %(state)s.",
                               code="reason_required", params={"state": "on" if enabled else "off"})
-    control = DraftingControl.objects.select_for_update().filter(pk=1).first() or DraftingControl.current()
+    organisation_id = organisation.pk if organisation is not None else None
+    pk = DraftingControl.for_organisation(organisation_id).pk
+    control = DraftingControl.objects.select_for_update().get(pk=pk)
     previous = control.enabled
     control.enabled = enabled
     control.reason = reason
@@ -93,25 +116,57 @@ def drafting_set_enabled(*, enabled: bool, user: Any, reason: str) -> DraftingCo
     control.changed_at = timezone.now()
     control.save()
     backlog: list[int] = []
-    if enabled and DraftingControl.drafting_allowed():
-        backlog = list(Draft.objects.filter(status=DraftStatus.QUEUED).values_list("pk", flat=True))
+    if enabled:
+        queued = Draft.objects.filter(status=DraftStatus.QUEUED)
+        if organisation_id is not None:
+            queued = queued.filter(image__case__organisation_id=organisation_id)
+        backlog = drafts_sendable(draft_ids=list(queued.values_list("pk", flat=True)))
         drafts_send(draft_ids=backlog)
-    audit_log(
-        action="drafting.kill_switch", actor=user, obj=control,
-        details={"enabled": enabled, "previous": previous, "reason": reason, "backlog_sent": len(backlog)},
-    )
+    details = {"enabled": enabled, "previous": previous, "reason": reason, "backlog_sent": len(backlog),
+               "scope": "clinic" if organisation is not None else "global"}
+    _audit_switch(control=control, user=user, details=details)
     return control
+
+
+def _audit_switch(*, control: DraftingControl, user: Any, details: dict[str, Any]) -> None:
+    if control.organisation_id is not None:
+        audit_log(action="drafting.kill_switch", actor=user, obj=control, organisation=control.organisation,
+                  details=details)
+        return
+    # The global switch affects every clinic: one event in each clinic's trail, so each clinic's auditors see it.
+    organisations = list(Organisation.objects.order_by("pk"))
+    for organisation in organisations:
+        audit_log(action="drafting.kill_switch.global", actor=user, obj=control, organisation=organisation,
+                  details={**details, "clinics": len(organisations)})
+    if not organisations:
+        audit_log(action="drafting.kill_switch.global", actor=user, obj=control, details=details)
+
+
+def drafts_sendable(*, draft_ids: Sequence[int]) -> list[int]:
+    """Of these drafts, the ones drafting is allowed for now: the setting, the global switch and their clinic's."""
+    if not draft_ids or not DraftingControl.drafting_allowed():
+        return []
+    paused = DraftingControl.paused_organisation_ids()
+    if not paused:
+        return list(draft_ids)
+    allowed = set(DraftingControl.exclude_paused(Draft.objects.filter(pk__in=list(draft_ids)), paused)
+                  .values_list("pk", flat=True))
+    return [pk for pk in draft_ids if pk in allowed]
 
 
 @transaction.atomic
 def drafts_requeue(*, draft_ids: Sequence[int], user: Any) -> int:
-    """Give `failed` drafts a fresh set of attempts and queue them again (admins; e.g. after fixing the model).
+    """Give `failed` drafts a fresh set of attempts and queue them again (e.g. after fixing the model).
 
-    Drafts in any other state are left alone. Returns how many were requeued; each is audited `draft.requeue`.
+    Operators may requeue any draft, a clinic's administrators their own clinic's; drafts in any other state (or
+    another clinic) are left alone. Returns how many were requeued; each is audited `draft.requeue`.
     """
-    require_role(user, Role.ADMIN)
+    if not (is_operator(user) or is_clinic_admin(user)):
+        raise PermissionDenied("Only operators and clinic administrators may requeue drafts.")
     requeued: list[int] = []
     candidates = Draft.objects.select_for_update().filter(pk__in=list(draft_ids), status=DraftStatus.FAILED)
+    if not is_operator(user):
+        candidates = candidates.filter(image__case__organisation_id=user.organisation_id)
     for draft in candidates.select_related("image__case__organisation"):
         previous = {"failure_kind": draft.failure_kind, "attempts": draft.attempts}
         if not draft.requeue(fresh=True):
@@ -119,6 +174,5 @@ def drafts_requeue(*, draft_ids: Sequence[int], user: Any) -> int:
         audit_log(action="draft.requeue", actor=user, obj=draft, organisation=draft.image.case.organisation,
                   details=previous)
         requeued.append(draft.pk)
-    if requeued and DraftingControl.drafting_allowed():
-        drafts_send(draft_ids=requeued)
+    drafts_send(draft_ids=drafts_sendable(draft_ids=requeued))
     return len(requeued)

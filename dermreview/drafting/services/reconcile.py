@@ -10,7 +10,9 @@ Run by celery beat every DERMREVIEW_RECONCILE_EVERY_S (task `drafts_reconcile`) 
 3. for `queued` drafts older than DERMREVIEW_RECONCILE_QUEUED_AFTER_S, messages are sent again, but only as many as
    the broker's gpu queue is short of (when the broker can tell), so a long backlog is not flooded with duplicates.
 
-Only drafts for the model this deployment is configured with are touched; nothing is sent while drafting is paused.
+Only drafts for the model this deployment is configured with are touched. Nothing at all happens while the setting or
+the global switch is off, and the drafts of a clinic whose own switch is off are left alone (not requeued, not sent)
+until that clinic turns drafting back on.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class ReconcileReport:
     paused: bool = False
+    clinics_paused: int = 0
     stale_requeued: int = 0
     stale_exhausted: int = 0
     failed_requeued: int = 0
@@ -53,7 +56,8 @@ def drafts_reconcile(*, now: datetime | None = None, identity: ModelIdentity | N
     if not DraftingControl.drafting_allowed():
         return ReconcileReport(paused=True)
     identity = identity or model_identity()
-    mine = Draft.objects.for_model(identity)
+    paused = DraftingControl.paused_organisation_ids()
+    mine = DraftingControl.exclude_paused(Draft.objects.for_model(identity), paused)
     stale_requeued, stale_exhausted = _requeue_stale_running(mine, now)
     failed_requeued = _requeue_failed(mine, now)
     # Drafts moved back to `queued` by this run always get a message, whatever the broker holds.
@@ -73,13 +77,13 @@ def drafts_reconcile(*, now: datetime | None = None, identity: ModelIdentity | N
         with transaction.atomic():
             drafts_send(draft_ids=to_send)
     report = ReconcileReport(
-        stale_requeued=len(stale_requeued), stale_exhausted=stale_exhausted, failed_requeued=len(failed_requeued),
-        resent=len(to_send), queued_overdue=len(overdue), broker_waiting=waiting,
+        clinics_paused=len(paused), stale_requeued=len(stale_requeued), stale_exhausted=stale_exhausted,
+        failed_requeued=len(failed_requeued), resent=len(to_send), queued_overdue=len(overdue), broker_waiting=waiting,
     )
     if to_send or stale_requeued or stale_exhausted or failed_requeued:
         logger.info("reconciler: %s", report.as_line())
     stranded = Draft.objects.filter(status=DraftStatus.QUEUED, queued_at__lt=overdue_before).exclude(
-        pk__in=mine.values("pk")).count()
+        pk__in=Draft.objects.for_model(identity).values("pk")).count()
     if stranded:
         # Queued for a model these workers do not serve (DERMREVIEW_MODEL changed, or web and workers disagree).
         logger.warning("%d queued draft(s) are for another model than %s@%s (prompt %s); no worker here will take "

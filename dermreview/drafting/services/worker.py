@@ -14,12 +14,17 @@ Micro-batching: the task claims its own draft, then every other queued draft (ol
 does not wait at all unless drafts have been arriving that densely. So a lone upload is not held back, while a
 burst (a multi-photo upload, a busy clinic, a backlog after the kill switch) fills whole batches; drafts that
 arrive while a batch runs wait for the next one.
+
+Kill switches: nothing is claimed while the setting or the global switch is off. A batch may span clinics; the
+drafts of clinics whose own switch is off are never claimed (they stay `queued` until that clinic turns drafting
+back on, which sends them again), while the other clinics' drafts in the same queue are drafted as usual.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,12 +73,14 @@ def retry_backoff_s(attempts: int) -> float:
     return float(min(base * 2 ** max(attempts - 1, 0), settings.DERMREVIEW_DRAFT_RETRY_BACKOFF_MAX_S))
 
 
-def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity) -> list[int]:
+def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity,
+                paused: Collection[int] | None = None) -> list[int]:
     """Claim one draft (and resume any drafts this same task run held before a retry or a redelivery).
 
     A draft is claimable when it is `queued`, when it is `running` under this claim token (the same message
     delivered again after its worker died), or when its claim is older than the hard time limit (no healthy task
-    can still hold it). Returns the claimed ids; empty when another batch already took the draft.
+    can still hold it), and its clinic's drafting switch is on (`paused`: the clinics whose switch is off, read now
+    when not given). Returns the claimed ids; empty when another batch already took the draft or its clinic is paused.
     """
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S)
@@ -82,8 +89,10 @@ def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity) -> 
         | Q(status=DraftStatus.RUNNING, claim_token=claim_token)
         | Q(status=DraftStatus.RUNNING, started_at__lt=stale_before)
     )
-    claimed = Draft.objects.for_model(identity).filter(claimable, pk=draft_id).claim_batch(
-        claim_token=claim_token, now=now)
+    paused = DraftingControl.paused_organisation_ids() if paused is None else paused
+    candidates = DraftingControl.exclude_paused(
+        Draft.objects.for_model(identity).filter(claimable, pk=draft_id), paused)
+    claimed = candidates.claim_batch(claim_token=claim_token, now=now)
     if not claimed:
         # A batch stores all its results in one transaction, so a run that no longer holds its first draft
         # holds none of that batch either.
@@ -92,15 +101,17 @@ def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity) -> 
 
 
 def drafts_claim_more(*, claim_token: str, identity: ModelIdentity, want: int, wait_ms: float, idle_ms: float,
-                      ) -> list[int]:
+                      paused: Collection[int] | None = None) -> list[int]:
     """Claim up to `want` more queued drafts, oldest first, waiting for arrivals as the module docstring says.
 
     Waits only while drafts are arriving densely: unless another draft was queued within the last few idle
-    windows, a lone upload goes to the model at once instead of waiting for company that is not coming.
+    windows, a lone upload goes to the model at once instead of waiting for company that is not coming. Drafts of
+    clinics whose switch is off (`paused`, read now when not given) are left `queued`.
     """
     started = last_arrival = time.monotonic()
     poll_s = max(min(idle_ms, wait_ms) / 1000 / 4, 0.002)
-    mine = Draft.objects.for_model(identity)
+    paused = DraftingControl.paused_organisation_ids() if paused is None else paused
+    mine = DraftingControl.exclude_paused(Draft.objects.for_model(identity), paused)
     total = 0
     checked_traffic = False
     while total < want:
@@ -141,10 +152,14 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
     if not DraftingControl.drafting_allowed():
         outcome.skipped_reason = "drafting is paused"
         return outcome
+    # Read once per batch: a clinic switched off while a batch fills takes effect from the next batch.
+    paused = DraftingControl.paused_organisation_ids()
     identity = model_identity(cfg)
-    outcome.claimed = draft_claim(draft_id=draft_id, claim_token=claim_token, identity=identity)
+    outcome.claimed = draft_claim(draft_id=draft_id, claim_token=claim_token, identity=identity, paused=paused)
     if not outcome.claimed:
-        outcome.skipped_reason = "already taken"
+        clinic_paused = bool(paused) and Draft.objects.filter(
+            pk=draft_id, image__case__organisation_id__in=list(paused)).exists()
+        outcome.skipped_reason = "drafting is paused for this clinic" if clinic_paused else "already taken"
         return outcome
     step = outcome.mark("claim", started)
     try:
@@ -154,7 +169,8 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
                                          kind=FailureKind.MODEL_LOAD,
                                          message=runtime.load_failure or "model could not be loaded")
             return outcome
-        _generate_and_store(engine, outcome, cfg=cfg, identity=identity, claim_token=claim_token, since=step)
+        _generate_and_store(engine, outcome, cfg=cfg, identity=identity, claim_token=claim_token, since=step,
+                            paused=paused)
         logger.info("batch of %d draft(s): %d ready, %d manual entry, %d failed; ms %s", len(outcome.claimed),
                     len(outcome.ready), len(outcome.manual), len(outcome.failed), outcome.timings)
         runtime.batch_done()
@@ -167,12 +183,12 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
 
 
 def _generate_and_store(engine: Engine, outcome: BatchOutcome, *, cfg: WorkerConfig, identity: ModelIdentity,
-                        claim_token: str, since: float) -> None:
+                        claim_token: str, since: float, paused: Collection[int]) -> None:
     """Fill the batch up, read its photos, run the model once and store every result (the steps are timed)."""
     want = cfg.batch_size - len(outcome.claimed)
     if want > 0:
         more = drafts_claim_more(claim_token=claim_token, identity=identity, want=want, wait_ms=cfg.batch_wait_ms,
-                                 idle_ms=settings.DERMREVIEW_DRAFT_BATCH_IDLE_MS)
+                                 idle_ms=settings.DERMREVIEW_DRAFT_BATCH_IDLE_MS, paused=paused)
         outcome.claimed = list(dict.fromkeys([*outcome.claimed, *more]))
     step = outcome.mark("gather", since)
     drafts = list(Draft.objects.held_by(claim_token).filter(pk__in=outcome.claimed)

@@ -1,8 +1,8 @@
-"""What the model governance page shows: the configured model, the workers' heartbeats, the queue, the kill switch.
+"""What the model governance page shows: the configured model, the workers' heartbeats, the queue, the kill switches.
 
-Read-only. The configuration comes from `settings.DERMREVIEW_WORKER_CONFIG` (`inference_worker.WorkerConfig`,
-parsed from the environment without importing torch); flipping the kill switch is the drafting service's
-`drafting_set_enabled`.
+Read-only (it creates no switch rows). The configuration comes from `settings.DERMREVIEW_WORKER_CONFIG`
+(`inference_worker.WorkerConfig`, parsed from the environment without importing torch); flipping a kill switch is
+the drafting service's `drafting_set_enabled`.
 """
 
 from __future__ import annotations
@@ -30,19 +30,38 @@ class WorkerRow:
 
 
 @dataclass(frozen=True)
+class SwitchStatus:
+    """One kill switch as this viewer sees it: the viewer's clinic's, or the global one."""
+
+    scope: str  # "clinic" or "global"
+    control: DraftingControl  # unsaved (on, never changed) when the row does not exist yet
+    changed_by: str  # who flipped it last, as this viewer may see it
+
+    @property
+    def is_global(self) -> bool:
+        return self.scope == "global"
+
+
+@dataclass(frozen=True)
 class GovernanceStatus:
     identity: ModelIdentity
     config: dict[str, Any]
     workers: list[WorkerRow]
     queue: QueueDepth
-    control: DraftingControl
-    control_changed_by: str  # who flipped it, as this viewer may see it
+    clinic_switch: SwitchStatus | None  # None for an operator who belongs to no clinic
+    global_switch: SwitchStatus
     env_enabled: bool
     silent_after: timedelta
 
     @property
     def drafting_on(self) -> bool:
-        return self.env_enabled and self.control.enabled
+        """Whether the viewer's clinic gets AI drafts now (the setting and both switches allow it); for a viewer
+        without a clinic, whether the installation lets any clinic have them."""
+        return all(s.control.enabled for s in self.switches) and self.env_enabled
+
+    @property
+    def switches(self) -> tuple[SwitchStatus, ...]:
+        return tuple(s for s in (self.clinic_switch, self.global_switch) if s is not None)
 
     @property
     def live_workers(self) -> int:
@@ -63,15 +82,6 @@ def governance_status(*, viewer: Any, now: datetime | None = None) -> Governance
         )
         for hb in WorkerHeartbeat.objects.order_by("-last_seen")
     ]
-    control = DraftingControl.objects.select_related("changed_by").filter(pk=1).first() or DraftingControl.current()
-    changer = control.changed_by
-    if changer is None:
-        changed_by = ""
-    elif changer.organisation_id == getattr(viewer, "organisation_id", None):
-        changed_by = str(changer)
-    else:
-        # The switch is deployment-wide; who flipped it in another clinic is that clinic's business.
-        changed_by = "an administrator of another organisation"
     return GovernanceStatus(
         identity=identity,
         config={
@@ -81,8 +91,24 @@ def governance_status(*, viewer: Any, now: datetime | None = None) -> Governance
         },
         workers=workers,
         queue=queue_depth(),
-        control=control,
-        control_changed_by=changed_by,
+        clinic_switch=_switch(organisation_id=viewer.organisation_id, viewer=viewer)
+        if viewer.organisation_id is not None else None,
+        global_switch=_switch(organisation_id=None, viewer=viewer),
         env_enabled=bool(settings.DERMREVIEW_DRAFTING_ENABLED),
         silent_after=silent_after,
     )
+
+
+def _switch(*, organisation_id: int | None, viewer: Any) -> SwitchStatus:
+    control = (DraftingControl.objects.select_related("changed_by").filter(organisation_id=organisation_id).first()
+               or DraftingControl(organisation_id=organisation_id))
+    changer = control.changed_by
+    if changer is None:
+        changed_by = ""
+    elif changer.organisation_id == viewer.organisation_id:
+        changed_by = str(changer)
+    else:
+        # The global switch is the operators'; who they are outside this clinic is not this clinic's business.
+        changed_by = "an operator of this installation"
+    return SwitchStatus(scope="global" if organisation_id is None else "clinic", control=control,
+                        changed_by=changed_by)

@@ -6,8 +6,9 @@ Three conditions are looked for, each with thresholds from settings (defaults in
   were accepted unchanged at a rate above DERMREVIEW_ALARM_RUBBER_STAMP_RATE, and their median time on task was
   under DERMREVIEW_ALARM_RUBBER_STAMP_MEDIAN_S seconds. Fewer sign-offs than the window: no verdict.
 * **High-risk drafts never edited** (reviewer): the reviewer's last DERMREVIEW_ALARM_HIGH_RISK_MIN sign-offs of a
-  high-risk draft (the case is flagged high-risk, or the draft's lesion type names a DERMREVIEW_HIGH_RISK_CLASSES
-  class, as the sign-off decides it: `review.services.rules.high_risk_q`) were all accepted without one edit.
+  high-risk draft (the case is flagged high-risk, or the draft's lesion type maps to a high-risk class of the
+  diagnosis vocabulary or to none, as the sign-off decides it: `review.services.rules.high_risk_q`) were all
+  accepted without one edit.
 * **Drift** (model version, field and scorer): the mean draft-vs-final F1 over the last
   DERMREVIEW_ALARM_DRIFT_WINDOW_DAYS is more than DERMREVIEW_ALARM_DRIFT_MARGIN below the mean of the model
   version's first DERMREVIEW_ALARM_DRIFT_BASELINE_DAYS (counted from its first signed review). The two periods
@@ -96,10 +97,11 @@ def _draft_signoffs(organisation_id: int) -> QuerySet[Review]:
     ).order_by()
 
 
-def _high_risk(qs: QuerySet[Review]) -> QuerySet[Review]:
+def _high_risk(qs: QuerySet[Review], organisation_id: int) -> QuerySet[Review]:
     # The sign-off's own predicate (in SQL), so a draft that sent the case to a second reviewer counts here too.
-    return qs.annotate(draft_lesion_type=draft_attr("lesion_type")).filter(
-        Q(case__high_risk=True) | high_risk_q("draft_lesion_type")
+    qs = qs.annotate(draft_lesion_type=draft_attr("lesion_type"))
+    return qs.filter(
+        Q(case__high_risk=True) | high_risk_q("draft_lesion_type", rows=qs, organisation_id=organisation_id)
     )
 
 
@@ -111,7 +113,7 @@ def reviewer_behaviour(*, organisation_id: int, window: int, high_risk_only: boo
     """
     qs = _draft_signoffs(organisation_id)
     if high_risk_only:
-        qs = _high_risk(qs)
+        qs = _high_risk(qs, organisation_id)
     rows = (
         qs.annotate(
             recency=Window(RowNumber(), partition_by=[F("reviewer_id")], order_by=[F("signed_at").desc(), F("pk").desc()])
@@ -310,7 +312,7 @@ def _clean_note(note: str, *, what: str) -> str:
 
 def alarm_acknowledge(*, alarm_id: int, user: Any, note: str) -> Alarm:
     """Mark an open alarm as seen, with a required note. Auditors and admins of its organisation only."""
-    require_role(user, Role.AUDITOR, Role.ADMIN)
+    require_role(user, Role.AUDITOR)
     note = _clean_note(note, what="acknowledge")
     with transaction.atomic():
         alarm = get_object_or_404(Alarm.objects.visible_to(user).select_for_update(), pk=alarm_id)
@@ -326,7 +328,7 @@ def alarm_acknowledge(*, alarm_id: int, user: Any, note: str) -> Alarm:
 
 def alarm_resolve(*, alarm_id: int, user: Any, note: str) -> Alarm:
     """Close an open or acknowledged alarm, with a required note saying why. Auditors and admins only."""
-    require_role(user, Role.AUDITOR, Role.ADMIN)
+    require_role(user, Role.AUDITOR)
     note = _clean_note(note, what="resolve")
     with transaction.atomic():
         alarm = get_object_or_404(Alarm.objects.visible_to(user).select_for_update(), pk=alarm_id)

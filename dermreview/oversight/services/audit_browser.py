@@ -48,7 +48,7 @@ def audit_export_csv(*, user: Any, filters: AuditFilters) -> Iterator[str]:
 
     The export event is written before streaming starts: an export that is cut off half-way is still on record.
     """
-    require_role(user, Role.AUDITOR, Role.ADMIN)
+    require_role(user, Role.AUDITOR)
     events = audit_events_for(organisation_id=user.organisation_id, filters=filters)
     count = events.count()
     audit_log(action="audit.export_csv", actor=user, organisation=user.organisation,
@@ -65,7 +65,7 @@ def audit_export_csv(*, user: Any, filters: AuditFilters) -> Iterator[str]:
 
 def audit_chain_check(*, user: Any) -> ChainReport:
     """Verify the whole hash chain now and record that it was verified, and the outcome."""
-    require_role(user, Role.AUDITOR, Role.ADMIN)
+    require_role(user, Role.AUDITOR)
     report = audit_chain_verify()
     audit_log(action="audit.verify", actor=user, organisation=user.organisation, details={
         "ok": report.ok, "checked": report.checked, "first_broken_sequence": report.first_broken_sequence,

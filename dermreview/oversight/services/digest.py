@@ -22,10 +22,14 @@ logger = logging.getLogger(__name__)
 
 
 def digest_recipients(*, organisation_id: int) -> list[str]:
-    """E-mail addresses of the organisation's active auditors and admins."""
+    """E-mail addresses of the organisation's active auditors and clinic admins.
+
+    Installation operators (superusers) are not recipients: the digest names reviewers and cases of one clinic,
+    which is clinic business, not the operator's.
+    """
     users = (
         User.objects.filter(organisation_id=organisation_id, is_active=True)
-        .filter(Q(groups__name=Role.AUDITOR) | Q(is_superuser=True))
+        .filter(Q(groups__name=Role.AUDITOR) | Q(groups__name=Role.CLINIC_ADMIN))
         .exclude(email="")
         .distinct()
         .order_by("email")

@@ -14,6 +14,10 @@ class BlindFinding(FindingFieldsMixin):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="blind_findings")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lesion_class = models.ForeignKey(
+        "cases.DiagnosisClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The diagnosis class `lesion_type` names (empty only for findings signed before the vocabulary).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -69,6 +69,10 @@ class Review(FindingFieldsMixin):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     scored_at = models.DateTimeField(null=True, blank=True, help_text="When agreement scores were stored.")
+    lesion_class = models.ForeignKey(
+        "cases.DiagnosisClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The diagnosis class `lesion_type` names (empty only for findings signed before the vocabulary).",
+    )
 
     objects = ReviewQuerySet.as_manager()
 

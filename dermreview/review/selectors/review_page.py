@@ -2,6 +2,8 @@
 
 Forms stay with the view (they carry the reviewer's input); everything read from the database is here. The drafts
 are left out entirely while the user may not see them (blind-first), so no template can show one by mistake.
+Opening the page never claims the case: a reviewer who may take it gets `can_start_review` (the "Start review"
+POST), and the blind-entry and sign forms are offered only while they hold the claim (`held_by_me`).
 """
 
 from __future__ import annotations
@@ -48,10 +50,12 @@ class ReviewPage:
     ready_drafts: tuple[DraftChoice, ...]
     draft: DraftChoice | None  # the ready draft the form starts from; None: manual entry, or drafts withheld
     draft_visible: bool
-    needs_blind: bool  # the user must record a blind finding before seeing the draft
+    needs_blind: bool  # the blind-entry form is shown now: blind finding missing, and the user holds the claim
+    blind_pending: bool  # the user must still record a blind finding before seeing the draft (claimed or not)
     blind_rows: tuple[FindingRow, ...]  # the user's own blind finding, as a reminder
     holder: str  # who holds an unexpired claim; "" when no one does
     held_by_me: bool
+    can_start_review: bool  # a reviewer who may take the case now: "Start review" claims it
     reviews: tuple[SignOff, ...]  # the standing sign-offs of the latest version
     history: tuple[SignOff, ...]  # every sign-off, voided ones included
     second_round: bool
@@ -75,34 +79,30 @@ def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: b
     ready = tuple(d for d in drafts if d.status == DraftStatus.READY)
     holder = case.active_claim_holder()
     writer = can_review(user)
-    # Blind entry is offered only to whoever may sign next: not while another reviewer holds the case.
-    needs_blind = (writer and blind_entry_required(case=case, user=user)
-                   and (holder is None or holder.pk == user.pk))
+    held_by_me = holder is not None and holder.pk == user.pk
+    # Blind entry is offered only to whoever holds the claim: "Start review" first.
+    blind_pending = writer and blind_entry_required(case=case, user=user)
     reviews = tuple(current_reviews(case=case))
     history = Review.objects.filter(case_id=case.pk).select_related("reviewer", "voided_by").order_by("version", "round")
     first_round = next((r for r in reviews if r.round == 1), None)
+    first_reviewer_is_me = first_round is not None and first_round.reviewer_id == user.pk
+    second_round = case.status == CaseStatus.NEEDS_SECOND_REVIEW
     return ReviewPage(
         case=case, images=tuple(image_tile(i) for i in case.images.select_related("ungradable_by")),
         drafts=drafts, ready_drafts=ready, draft=_chosen(ready, draft_id, default_first=default_first),
-        draft_visible=visible, needs_blind=needs_blind, blind_rows=_blind_rows(case, user),
-        holder=str(holder) if holder is not None else "", held_by_me=holder is not None and holder.pk == user.pk,
+        draft_visible=visible, needs_blind=blind_pending and held_by_me, blind_pending=blind_pending,
+        blind_rows=_blind_rows(case, user), holder=str(holder) if holder is not None else "", held_by_me=held_by_me,
+        can_start_review=(writer and case.status in REVIEWABLE and holder is None
+                          and not (second_round and first_reviewer_is_me)),
         reviews=tuple(sign_off(r) for r in reviews), history=tuple(sign_off(r) for r in history),
-        second_round=case.status == CaseStatus.NEEDS_SECOND_REVIEW,
-        first_reviewer_is_me=first_round is not None and first_round.reviewer_id == user.pk,
+        second_round=second_round, first_reviewer_is_me=first_reviewer_is_me,
         # From the drafts only when the user may see them: a blind reviewer must not learn the draft's class.
         high_risk_flag=case.high_risk or any_high_risk(dict(d.fields)["lesion_type"] for d in ready) is not None,
         can_write=writer, reviewable=case.status in REVIEWABLE,
         can_amend=writer and case.status == CaseStatus.FINAL and bool(reviews),
         last_review=sign_off(reviews[-1]) if reviews else None,
-        can_mark_ungradable=writer and case.status == CaseStatus.AWAITING_REVIEW
-        and (holder is None or holder.pk == user.pk),
+        can_mark_ungradable=writer and case.status == CaseStatus.AWAITING_REVIEW and held_by_me,
     )
-
-
-def signed_first_round(*, case: Case, user: Any) -> bool:
-    """Whether `user` signed round 1 of a case now awaiting its second review (they may not take round 2)."""
-    return case.status == CaseStatus.NEEDS_SECOND_REVIEW and any(
-        r.round == 1 and r.reviewer_id == user.pk for r in current_reviews(case=case))
 
 
 def ready_draft_for(*, case: Case, draft_id: Any) -> Draft | None:

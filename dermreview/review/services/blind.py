@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 
 from dermreview.accounts.roles import can_audit, can_review
 from dermreview.audit.services.events import audit_log
@@ -18,7 +19,7 @@ from dermreview.drafting.models import Draft, DraftStatus
 from dermreview.review.errors import ReviewNotAllowed, ReviewRoleDenied
 from dermreview.review.models import BlindFinding, Review
 from dermreview.review.services.claim import assert_not_claimed_by_other
-from dermreview.review.services.rules import clean_finding_fields
+from dermreview.review.services.rules import clean_finding_fields, finding_lesion_class
 
 
 def draft_visible_to(*, case: Case, user: Any) -> bool:
@@ -35,6 +36,21 @@ def draft_visible_to(*, case: Case, user: Any) -> bool:
     if Review.objects.filter(case_id=case.pk).exists():
         return True
     return BlindFinding.objects.filter(case_id=case.pk, reviewer_id=getattr(user, "pk", None)).exists()
+
+
+def drafts_visible_q(*, user: Any, case_path: str = "") -> Q:
+    """`draft_visible_to` as a filter, for querysets that reach the case through `case_path` ("" on Case,
+    "image__case__" on Draft): rows whose drafts `user` may see now. Queue filters, counts and ordering, and the
+    draft export, use it so that nothing derived from a withheld draft reaches a reviewer before their blind entry.
+    """
+    if can_audit(user) and not can_review(user):
+        return Q()
+    case_pk = OuterRef(f"{case_path}pk")
+    return (
+        Q(**{f"{case_path}blind_first": False})
+        | Q(Exists(Review.objects.filter(case_id=case_pk)))
+        | Q(Exists(BlindFinding.objects.filter(case_id=case_pk, reviewer_id=getattr(user, "pk", None))))
+    )
 
 
 def blind_finding_for(*, case: Case, user: Any) -> BlindFinding | None:
@@ -58,7 +74,8 @@ def blind_finding_record(
 
     Raises ReviewRoleDenied (not a reviewer / other organisation), ReviewNotAllowed (not a blind-first case, not
     awaiting its first sign-off, or already recorded: a blind finding is never changed), ReviewConflict (another
-    reviewer holds the claim) and ReviewInvalid (field errors). Audited: `blind_finding.record` and
+    reviewer holds the claim) and ReviewInvalid (field errors; the lesion type must name a class of the diagnosis
+    vocabulary, stored as `lesion_class`). Audited: `blind_finding.record` and
     `draft.revealed_after_blind_entry`.
     """
     if not can_review(reviewer):
@@ -70,12 +87,13 @@ def blind_finding_record(
     if case.status != CaseStatus.AWAITING_REVIEW:
         raise ReviewNotAllowed("Blind findings are recorded only before the first sign-off.", code="state")
     cleaned = clean_finding_fields(fields)
+    lesion_class = finding_lesion_class(cleaned["lesion_type"], organisation_id=case.organisation_id)
     assert_not_claimed_by_other(case=case, user=reviewer, submitted={"fields": cleaned})
     try:
         with transaction.atomic():
-            finding = BlindFinding.objects.create(case=case, reviewer=reviewer, **cleaned)
+            finding = BlindFinding.objects.create(case=case, reviewer=reviewer, lesion_class=lesion_class, **cleaned)
             audit_log(action="blind_finding.record", actor=reviewer, obj=finding,
-                      details={"fields": cleaned})
+                      details={"fields": cleaned, "lesion_class": lesion_class.code})
             draft_reveal(case=case, reviewer=reviewer)
     except IntegrityError:
         raise ReviewNotAllowed("You have already recorded your blind finding for this case.", code="state") from None

@@ -3,16 +3,22 @@
 A claim is not a status: the case stays `awaiting_review` / `needs_second_review` and reads "In review" while
 claimed (`Case.display_status`). It expires after `settings.DERMREVIEW_CLAIM_MINUTES`, so a reviewer who walks
 away does not block the case. The claim does not bump `lock_version`: only review writes do.
+
+Claiming is an explicit act (the review page's "Start review" POST, the API's `POST cases/{id}/claim/`); opening
+a page never claims. `Case.claimed_at` records when the claim was taken: the sign-off measures time on task from
+it, on the server's clock. Renewing one's own unexpired claim keeps it; a claim taken afresh (nobody's, someone
+else's expired one, or one's own expired one) starts it again. A sign-off needs the signer's own current claim
+(`assert_claim_held`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q, Value, When
 from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
@@ -53,10 +59,13 @@ def case_claim(*, case: Case, user: Any) -> Case:
         # UPDATE finds the claim free (or already theirs, or expired) changes the row.
         free = Q(claimed_by__isnull=True) | Q(claimed_by=user) | Q(claim_expires_at__lte=now)
         previous = Case.objects.filter(pk=case.pk).values_list("claimed_by_id", "claim_expires_at").first()
+        # Renewing one's own running claim keeps when it began; any other claim begins now.
+        own_running = Q(claimed_by=user, claim_expires_at__gt=now, claimed_at__isnull=False)
         updated = (
             Case.objects.filter(pk=case.pk, status__in=CLAIMABLE_STATUSES)
             .filter(free)
-            .update(claimed_by=user, claim_expires_at=expires)
+            .update(claimed_by=user, claim_expires_at=expires,
+                    claimed_at=models.Case(When(own_running, then=F("claimed_at")), default=Value(now)))
         )
         case.refresh_from_db()
         if not updated:
@@ -86,7 +95,8 @@ def case_release(*, case: Case, user: Any) -> Case:
         raise ReviewRoleDenied("Only reviewers can release a claim.")
     now = timezone.now()
     with transaction.atomic():
-        updated = Case.objects.filter(pk=case.pk, claimed_by=user).update(claimed_by=None, claim_expires_at=None)
+        updated = Case.objects.filter(pk=case.pk, claimed_by=user).update(claimed_by=None, claim_expires_at=None,
+                                                                           claimed_at=None)
         case.refresh_from_db()
         if updated:
             audit_log(action="case.release", actor=user, obj=case)
@@ -106,3 +116,35 @@ def assert_not_claimed_by_other(*, case: Case, user: Any, submitted: dict[str, A
             claim_conflict_message(holder, case.claim_expires_at), holder=holder, submitted=submitted,
             current_lock_version=case.lock_version,
         )
+
+
+def case_release_all(*, user: Any) -> list[int]:
+    """Give up every claim `user` holds in their organisation, expired ones included; returns the released cases' ids.
+
+    Audited as one `case.release` per case (with `"all": true`), so each case's own history shows it.
+    """
+    if not can_review(user):
+        raise ReviewRoleDenied("Only reviewers can release claims.")
+    with transaction.atomic():
+        held = list(Case.objects.visible_to(user).select_for_update().filter(claimed_by=user).order_by("pk"))
+        Case.objects.filter(pk__in=[case.pk for case in held], claimed_by=user).update(
+            claimed_by=None, claim_expires_at=None, claimed_at=None)
+        for case in held:
+            audit_log(action="case.release", actor=user, obj=case, details={"all": True})
+    return [case.pk for case in held]
+
+
+def assert_claim_held(*, case: Case, user: Any, now: datetime, submitted: dict[str, Any] | None = None) -> datetime:
+    """When `user`'s current claim on `case` began; the sign-off's time on task runs from it.
+
+    Raises ReviewConflict when another reviewer holds an unexpired claim, and ReviewNotAllowed (code
+    "claim_required", 409) when `user` holds none: "claim the case first".
+    """
+    assert_not_claimed_by_other(case=case, user=user, submitted=submitted)
+    holder = case.active_claim_holder(now)
+    if holder is None or holder.pk != user.pk or case.claimed_at is None:
+        raise ReviewNotAllowed(
+            f"Claim the case first: press Start review (API: POST /api/v1/cases/{case.pk}/claim/), then sign. "
+            "Time on task is measured from your claim.", code="claim_required",
+        )
+    return case.claimed_at

@@ -9,17 +9,24 @@ from typing import Any
 from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
-from dermreview.cases.models import Case
+from dermreview.cases.models import Case, DiagnosisClass
+from dermreview.common.text import TextRefused, normalise_text
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.review.errors import ReviewInvalid, ReviewRoleDenied
 from dermreview.review.models import Review
-from dermreview.review.services.rules import any_high_risk, clean_finding_fields, clean_text
+from dermreview.review.services.rules import (
+    clean_finding_fields,
+    clean_text,
+    finding_lesion_class,
+    high_risk_class_named,
+)
 
 MAX_REASON_LENGTH = 2000
-# PositiveIntegerField's ceiling (~24 days): a page left open longer is recorded as that.
+# PositiveIntegerField's ceiling (~24 days). A sign-off's time runs from the signer's claim, which expires long
+# before that; only an amendment's start (not a claim) could be older.
 MAX_TIME_ON_TASK_MS = 2_147_483_647
-# Clocks of the browser and server are not involved (opened_at comes from the server's signed form token),
-# but a little slack keeps an API client's clock skew from failing a sign-off.
+# A sign-off's start is the server's own `Case.claimed_at`; an amendment's is the server's signed form token or an
+# API caller's `opened_at`, whose clock skew this little slack tolerates.
 OPENED_AT_FUTURE_SLACK = timedelta(minutes=2)
 
 
@@ -30,12 +37,23 @@ def require_reviewer(reviewer: Any, case: Case) -> None:
         raise ReviewRoleDenied("This case belongs to another organisation.")
 
 
-def clean_fields_collecting(fields: dict[str, str], errors: dict[str, str]) -> dict[str, str] | None:
+def clean_fields_collecting(
+    fields: dict[str, str], errors: dict[str, str], *, organisation_id: int | None = None
+) -> dict[str, Any] | None:
+    """The cleaned six fields plus `lesion_class`, the diagnosis class the lesion type names (from the shared
+    vocabulary and, given `organisation_id`, the clinic's own classes); errors by field are added to `errors`.
+    A lesion type that names no class is an error on `lesion_type`, the other fields still come back."""
     try:
-        return clean_finding_fields(fields)
+        cleaned: dict[str, Any] = clean_finding_fields(fields)
     except ReviewInvalid as exc:
         errors.update(exc.errors)
         return None
+    try:
+        cleaned["lesion_class"] = finding_lesion_class(cleaned["lesion_type"], organisation_id=organisation_id)
+    except ReviewInvalid as exc:
+        errors.update(exc.errors)
+        cleaned["lesion_class"] = None
+    return cleaned
 
 
 def check_draft(case: Case, draft: Draft | None, reason: str, errors: dict[str, str]) -> None:
@@ -52,6 +70,10 @@ def check_draft(case: Case, draft: Draft | None, reason: str, errors: dict[str, 
         errors["draft"] = f"That draft is {draft.get_status_display().lower()}, not a usable draft."
     if len(reason) > MAX_REASON_LENGTH:
         errors["rejection_reason"] = f"At most {MAX_REASON_LENGTH} characters."
+    try:
+        normalise_text(reason, field="rejection_reason", multiline=True)
+    except TextRefused as exc:
+        errors["rejection_reason"] = exc.message
 
 
 def check_confirmations(
@@ -66,6 +88,7 @@ def check_confirmations(
 
 
 def time_on_task(opened_at: datetime, now: datetime, errors: dict[str, str]) -> int:
+    """Milliseconds from `opened_at` (a sign-off: the signer's claim; an amendment: its start) to `now`."""
     if opened_at is None or timezone.is_naive(opened_at):
         errors["opened_at"] = "When the review was opened is required (a timezone-aware time)."
         return 0
@@ -76,9 +99,18 @@ def time_on_task(opened_at: datetime, now: datetime, errors: dict[str, str]) -> 
 
 
 def high_risk_class(case: Case, *, draft_lesion_type: str, final_lesion_type: str) -> str | None:
-    """The high-risk class named by the final finding, the chosen draft or any ready draft of the case."""
+    """The high-risk class named by the final finding, the chosen draft or any ready draft of the case.
+
+    AI text that names a high-risk class counts even when the reviewer disagrees; AI text that names no class does
+    not count here: it was high-risk only until a human picked a class, which the final finding now holds.
+    """
+    vocabulary = DiagnosisClass.objects.vocabulary(case.organisation_id)
     ready = Draft.objects.filter(image__case_id=case.pk, status=DraftStatus.READY).values_list("lesion_type", flat=True)
-    return any_high_risk([final_lesion_type, draft_lesion_type, *ready])
+    for text in (final_lesion_type, draft_lesion_type, *ready):
+        named = high_risk_class_named(text, vocabulary=vocabulary)
+        if named:
+            return named
+    return None
 
 
 def snapshot(draft: Draft | None) -> dict[str, Any]:

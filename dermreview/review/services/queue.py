@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import Draft, DraftStatus
+from dermreview.review.services.blind import drafts_visible_q
 from dermreview.review.services.rules import high_risk_q
 
 QUEUE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
@@ -42,9 +43,15 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
     draft is still being generated (none at all: drafting is off or the photos predate it). Cases whose every draft
     is still queued or running wait until the AI is done, so a reviewer does not start twice.
     Annotated with `ready_drafts` and `image_count`; `lesion_type` filters on the ready drafts' text.
+
+    Blind-first: a case whose drafts `user` may not see yet (`blind.drafts_visible_q`) is filtered, counted and
+    ordered as if it had no draft text at all, so neither the lesion-type filter nor the high-risk order and count
+    hint at what the AI drafted before the reviewer's own finding is saved.
     """
     filters = filters or QueueFilters()
     drafts = Draft.objects.filter(image__case_id=OuterRef("pk"))
+    # The draft text may inform the queue only where the user may see the drafts.
+    drafts_shown = drafts_visible_q(user=user)
     cases = (
         Case.objects.visible_to(user)
         .filter(status__in=QUEUE_STATUSES)
@@ -54,7 +61,9 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
             has_pending=Exists(drafts.filter(status__in=[DraftStatus.QUEUED, DraftStatus.RUNNING])),
             # High-risk before anyone signs: a ready draft already names a high-risk class (the sign-off's
             # own predicate, in SQL).
-            draft_high_risk=Exists(drafts.filter(high_risk_q("lesion_type"), status=DraftStatus.READY)),
+            draft_high_risk=ExpressionWrapper(
+                Q(Exists(drafts.filter(_draft_high_risk_q(user), status=DraftStatus.READY))) & drafts_shown,
+                output_field=BooleanField()),
             ready_drafts=Count("images__drafts", filter=Q(images__drafts__status=DraftStatus.READY), distinct=True),
             image_count=Count("images", distinct=True),
         )
@@ -68,7 +77,8 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
     if filters.body_site:
         cases = cases.filter(body_site=filters.body_site)
     if filters.lesion_type:
-        cases = cases.filter(Exists(drafts.filter(status=DraftStatus.READY, lesion_type__icontains=filters.lesion_type)))
+        cases = cases.filter(Exists(drafts.filter(status=DraftStatus.READY, lesion_type__icontains=filters.lesion_type)),
+                             drafts_shown)
     now = timezone.now()
     if filters.age == "today":
         cases = cases.filter(created_at__gt=now - timedelta(days=1))
@@ -77,6 +87,15 @@ def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[
     elif filters.age == "older":
         cases = cases.filter(created_at__lte=now - timedelta(days=7))
     return cases.order_by("-is_high_risk", "created_at", "pk")
+
+
+def _draft_high_risk_q(user: Any) -> Q:
+    """The sign-off's high-risk predicate over the ready drafts of the user's queue (a draft whose text names no
+    class counts as high-risk until a reviewer picks one)."""
+    organisation_id = getattr(user, "organisation_id", None)
+    ready = Draft.objects.filter(image__case__organisation_id=organisation_id, status=DraftStatus.READY,
+                                 image__case__status__in=QUEUE_STATUSES)
+    return high_risk_q("lesion_type", rows=ready, organisation_id=organisation_id)
 
 
 def review_queue_counts(*, cases: QuerySet[Case]) -> QueueCounts:

@@ -6,13 +6,14 @@ the same definitions of "edited", "the same finding" and "high-risk".
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
-from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from dermreview.cases.models import DiagnosisClass, Vocabulary, term_key
+from dermreview.common.text import TextRefused, has_mixed_script_word
+from dermreview.common.text import normalise_text as normalise_input
 from dermreview.drafting.models.fields import FIELD_MAX_LENGTH, FINDING_FIELDS, field_spec
 
 # What a reviewer signs. Stored verbatim on every Review so the record shows the statement, not just a tick.
@@ -21,12 +22,20 @@ ATTESTATION_TEXT = (
     "I take responsibility for it; the AI draft was only a suggestion."
 )
 
-# The controlled suggestions offered in the form (<datalist>). Free text stays allowed, as in the model's output.
-SUGGESTIONS: dict[str, tuple[str, ...]] = {
-    "lesion_type": (
-        "melanoma", "melanocytic nevus", "basal cell carcinoma", "squamous cell carcinoma", "actinic keratosis",
-        "benign keratosis", "dermatofibroma", "vascular lesion", "other",
-    ),
+
+class _ClassNames:
+    """The lesion-type suggestions: the names of the shared vocabulary's active classes, read when a page lists
+    them (a clinic's own classes are accepted as typed; the list shows the shared ones)."""
+
+    def __iter__(self) -> Iterator[str]:
+        names = DiagnosisClass.objects.filter(organisation__isnull=True, active=True).values_list("name", flat=True)
+        return iter(names)
+
+
+# The suggestions offered in the form (<datalist>). The lesion type must name a class of the diagnosis vocabulary
+# (a qualifier may follow it); the other fields are free text.
+SUGGESTIONS: dict[str, Iterable[str]] = {
+    "lesion_type": _ClassNames(),
     "color": (
         "uniform light brown", "uniform dark brown", "two shades of brown", "multiple colours (brown, black, blue-grey)",
         "black", "blue-grey", "pink", "red", "skin-coloured", "white (regression)",
@@ -35,12 +44,8 @@ SUGGESTIONS: dict[str, tuple[str, ...]] = {
     "borders": ("regular, well defined", "irregular", "poorly defined", "notched", "rolled, pearly"),
     "texture": ("smooth", "scaly", "crusted", "ulcerated", "nodular", "verrucous", "waxy, stuck-on"),
 }
-
-# Common abbreviations a reviewer types for the default high-risk classes.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "basal cell carcinoma": ("bcc",),
-    "squamous cell carcinoma": ("scc", "cscc"),
-}
+# How `any_high_risk` names AI text that maps to no class (high-risk until a reviewer picks a class).
+UNRECOGNISED = "unrecognised lesion type"
 
 
 def clean_text(value: str) -> str:
@@ -65,86 +70,93 @@ def fields_differing(first: Mapping[str, str], second: Mapping[str, str], *, nor
     return [name for name in FINDING_FIELDS if compare(first.get(name, "")) != compare(second.get(name, ""))]
 
 
-def _words(value: str) -> str:
-    # Hyphens, slashes and underscores separate words: "basal-cell carcinoma" is "basal cell carcinoma".
-    return " ".join(re.sub(r"[-_/]", " ", value.casefold()).split())
+# --- high risk: one predicate, and its SQL twin -----------------------------------------------------------
 
 
-# Between the words of a class name: any run of blanks, hyphens, slashes or underscores ("basal-cell",
-# "squamous  cell"). Around it: anything but a letter or digit, so "melanoma" is found in "amelanotic melanoma"
-# and "?melanomas" but never in "melanocytic nevus". Written in the common subset of Python's and PostgreSQL's
-# regex syntax (SQLite's REGEXP is Python's), with explicit guards instead of word-boundary escapes, which differ.
-_SEPARATOR = r"[-_/\s]+"
-_BEFORE = "(?:^|[^a-z0-9])"
-_AFTER = "s?(?:[^a-z0-9]|$)"  # an optional plural "s", then the end of the word
+def _vocabulary(vocabulary: Vocabulary | None, organisation_id: int | None) -> Vocabulary:
+    return vocabulary if vocabulary is not None else DiagnosisClass.objects.vocabulary(organisation_id)
 
 
-@lru_cache(maxsize=8)
-def _class_patterns(classes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """(canonical class, case-insensitive regex) for each configured high-risk class, aliases included."""
-    patterns = []
-    for name in classes:
-        canonical = _words(name)
-        if not canonical:
-            continue
-        alternatives = (canonical, *_ALIASES.get(canonical, ()))
-        body = "|".join(_SEPARATOR.join(re.escape(word) for word in alt.split()) for alt in alternatives)
-        patterns.append((canonical, f"{_BEFORE}(?:{body}){_AFTER}"))
-    return tuple(patterns)
+def is_high_risk(
+    value: DiagnosisClass | str | None, *, organisation_id: int | None = None, vocabulary: Vocabulary | None = None
+) -> bool:
+    """The one definition of high-risk: does a finding with this lesion type need a second, different reviewer?
 
-
-@lru_cache(maxsize=8)
-def _compiled(classes: tuple[str, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-    return tuple((canonical, re.compile(regex, re.IGNORECASE)) for canonical, regex in _class_patterns(classes))
-
-
-def _configured_classes() -> tuple[str, ...]:
-    return tuple(settings.DERMREVIEW_HIGH_RISK_CLASSES)
-
-
-def high_risk_class_named(text: str) -> str | None:
-    """The configured high-risk class (`settings.DERMREVIEW_HIGH_RISK_CLASSES`) that `text` names, or None.
-
-    Matching is deliberately conservative: case-insensitive, whole-word, hyphen-insensitive, plural-tolerant,
-    abbreviations BCC/SCC accepted, and a mention counts even when hedged or negated ("?melanoma", "not
-    melanoma", "rule out melanoma"). A false alarm costs a second reviewer's look; a miss costs a cancer.
-    The same regular expressions make `high_risk_q`, the predicate's twin in SQL.
+    A class: its `high_risk` flag. Text (an AI draft's lesion type): the class it names (`Vocabulary.match`, with
+    the shared classes and the organisation's own); text that names no class is high-risk until a human picks a
+    class. No class at all (None): high-risk. `high_risk_q` is the same predicate in SQL.
     """
-    for canonical, pattern in _compiled(_configured_classes()):
-        if pattern.search(text or ""):
-            return canonical
-    return None
+    if isinstance(value, DiagnosisClass):
+        return value.high_risk
+    if value is None:
+        return True
+    found = _vocabulary(vocabulary, organisation_id).match(value)
+    return found is None or found.high_risk
 
 
-def is_high_risk(text: str) -> bool:
-    """Whether `text` names a configured high-risk class (see `high_risk_class_named`)."""
-    return high_risk_class_named(text) is not None
+def high_risk_class_named(
+    text: str, *, organisation_id: int | None = None, vocabulary: Vocabulary | None = None
+) -> str | None:
+    """The name of the high-risk class `text` names, or None (a benign class, or no class at all)."""
+    found = _vocabulary(vocabulary, organisation_id).match(text or "")
+    return found.name if found is not None and found.high_risk else None
 
 
-def any_high_risk(texts: Iterable[str]) -> str | None:
-    """The first high-risk class named by any of `texts`, or None."""
+def any_high_risk(
+    texts: Iterable[str], *, organisation_id: int | None = None, vocabulary: Vocabulary | None = None
+) -> str | None:
+    """Why AI `texts` make a case high-risk: the first high-risk class named, UNRECOGNISED for a text that names
+    no class, or None when every text names a benign class."""
+    vocabulary = _vocabulary(vocabulary, organisation_id)
     for text in texts:
-        found = high_risk_class_named(text)
-        if found:
-            return found
+        found = vocabulary.match(text or "")
+        if found is None:
+            return UNRECOGNISED
+        if found.high_risk:
+            return found.name
     return None
 
 
-def high_risk_q(field: str = "lesion_type") -> Q:
-    """`is_high_risk` as a filter on a text column or annotation `field`, for queue counts and alarms.
+def high_risk_q(field: str, *, rows: QuerySet[Any], organisation_id: int | None = None) -> Q:
+    """`is_high_risk` of the text in column or annotation `field`, as a filter for `rows` (or a queryset within it).
 
-    Built from the same per-class expressions as the Python predicate (one alternation of them), so a row
-    matches in SQL exactly when its text matches in Python; tests/dermreview/review/test_high_risk.py runs a
-    table of texts through both. With no classes configured nothing is high-risk.
+    Python decides, SQL applies: the distinct texts of `field` in `rows` are read (one query) and mapped through
+    the same vocabulary as the sign-off, and the filter keeps every row except those whose text maps to a benign
+    class. So SQL and Python agree by construction (tests/dermreview/review/test_high_risk.py checks it row by
+    row), look-alike letters and hidden characters included, which no SQL regular expression could match; a text
+    written after the read, or a NULL, counts as high-risk.
     """
-    regexes = [regex for _, regex in _class_patterns(_configured_classes())]
-    if not regexes:
-        return Q(pk__in=[])
-    return Q(**{f"{field}__iregex": "|".join(f"(?:{regex})" for regex in regexes)})
+    vocabulary = _vocabulary(None, organisation_id)
+    texts = rows.order_by().values_list(field, flat=True).distinct()
+    benign = sorted({text for text in texts if text is not None and not is_high_risk(text, vocabulary=vocabulary)})
+    unknown = Q(**{f"{field}__isnull": True})
+    if not benign:
+        return unknown | Q(**{f"{field}__isnull": False})
+    return unknown | ~Q(**{f"{field}__in": benign})
+
+
+def finding_lesion_class(lesion_type: str, *, organisation_id: int | None, field: str = "lesion_type") -> DiagnosisClass:
+    """The class a reviewer's lesion type names (shared classes and the organisation's own).
+
+    Raises ReviewInvalid naming `field` when it names none: a signed finding's lesion type must come from the
+    vocabulary (a qualifier may follow the class: "Basal cell carcinoma, nodular, 6 mm").
+    """
+    from dermreview.review.errors import ReviewInvalid
+
+    found = DiagnosisClass.objects.vocabulary(organisation_id).match(lesion_type)
+    if found is not None:
+        return found
+    if has_mixed_script_word(term_key(lesion_type)):
+        raise ReviewInvalid({field: "Mixes letters of different alphabets in one word (for example a Cyrillic "
+                                    "\u201ca\u201d among Latin letters): retype it."})
+    raise ReviewInvalid({field: "Not a lesion type of the diagnosis vocabulary: choose one from the list (a "
+                                "qualifier may follow it, e.g. \u201cBasal cell carcinoma, nodular\u201d)."})
 
 
 def clean_finding_fields(fields: Mapping[str, str], *, field_prefix: str = "") -> dict[str, str]:
-    """Validate and clean a six-field finding: every field present, non-blank and within its length.
+    """Validate and clean a six-field finding: every field present, non-blank, within its length and free of hidden
+    characters (`dermreview.common.text.normalise_text`: NFKC, and a field error naming any invisible, format,
+    bidirectional or control character). The lesion type's class is checked apart (`finding_lesion_class`).
 
     Returns the cleaned fields in canonical order, or raises ReviewInvalid naming each bad field (keys are
     `field_prefix + name`, so a form can put the message beside its input).
@@ -161,8 +173,14 @@ def clean_finding_fields(fields: Mapping[str, str], *, field_prefix: str = "") -
         if raw is not None and not isinstance(raw, str):
             errors[field_prefix + name] = "Must be text."
             continue
+        multiline = field_spec(name).multiline
+        try:
+            value = normalise_input(raw or "", field=name, multiline=multiline)
+        except TextRefused as exc:
+            errors[field_prefix + name] = exc.message
+            continue
         # One-line fields are cleaned like table cells; multi-line ones keep the reviewer's line breaks.
-        value = str(raw or "").strip() if field_spec(name).multiline else clean_text(raw or "")
+        value = value.strip() if multiline else clean_text(value)
         if not value:
             errors[field_prefix + name] = "Required: a signed finding has all six fields."
         elif len(value) > FIELD_MAX_LENGTH[name]:

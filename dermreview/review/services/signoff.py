@@ -4,9 +4,11 @@ Rules:
 - Every field must be confirmed or edited: a field whose final text equals the AI draft's must be named in
   `confirmed_fields`, so an untouched, pre-filled form cannot be signed in one click.
 - Dual review: when the chosen draft, any ready draft of the case, or the final finding names a high-risk class
-  (`rules.any_high_risk`), round 1 moves the case to `needs_second_review`; a second, different
+  (`rules.is_high_risk`, through the diagnosis-class vocabulary), round 1 moves the case to `needs_second_review`; a second, different
   reviewer's round 2 makes it `final`. Fields on which the two disagree are stored on the round-2 row.
 - Blind-first cases: round 1 needs the reviewer's BlindFinding first.
+- Claim first: a sign-off needs the signer's own current claim (`claim.assert_claim_held`), and time on task runs
+  from when that claim was taken (`Case.claimed_at`) to the server's now. Nothing the client sends is a time.
 - Optimistic locking: `expected_lock_version` must equal the case's; the write is a conditional UPDATE on it.
   A loser gets ReviewConflict carrying their input, and nothing is written.
 - Amendment writes version N+1 (superseding N), voids N's sign-offs and re-enters `final` or
@@ -38,7 +40,7 @@ from dermreview.review.services.case_lock import (
     latest_version,
     lock_case,
 )
-from dermreview.review.services.claim import assert_not_claimed_by_other
+from dermreview.review.services.claim import assert_claim_held, assert_not_claimed_by_other
 from dermreview.review.services.finding_checks import (
     MAX_REASON_LENGTH,
     check_confirmations,
@@ -70,7 +72,6 @@ def review_sign(
     fields: dict[str, str],
     confirmed_fields: Collection[str],
     draft: Draft | None,
-    opened_at: datetime,
     expected_lock_version: int,
     attestation: bool,
     rejection_reason: str = "",
@@ -81,13 +82,14 @@ def review_sign(
     `rejection_reason` → the draft is rejected as unusable and the fields are the reviewer's own; `draft=None` →
     manual entry, allowed only while the case has no ready draft (drafting failed, needs manual entry, kill switch).
 
-    `confirmed_fields` must include every field whose final text equals the draft's. `opened_at` is when the
-    review page (or API read) was opened: time on task runs from it to now. `attestation` must be True.
+    `confirmed_fields` must include every field whose final text equals the draft's. `attestation` must be True.
+    The reviewer must hold the case's claim: time on task runs from when they took it (stored as the Review's
+    `opened_at`) to now, both on the server's clock.
 
     Returns the new Review. Raises ReviewRoleDenied (403), ReviewConflict (stale `expected_lock_version` or
     someone else's claim; `.submitted` holds this call's input), ReviewNotAllowed (case not awaiting a sign-off,
-    same reviewer as round 1, blind entry missing) or ReviewInvalid (`.errors` by field). Nothing is written
-    when it raises.
+    same reviewer as round 1, blind entry missing, or code "claim_required": the signer holds no current claim) or
+    ReviewInvalid (`.errors` by field). Nothing is written when it raises.
     """
     submitted = {
         "fields": dict(fields), "confirmed_fields": sorted(confirmed_fields),
@@ -98,18 +100,19 @@ def review_sign(
     try:
         with transaction.atomic():
             locked = lock_case(case, expected_lock_version, submitted)
-            assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
+            # Why this reviewer may not sign at all comes before "claim it first".
             slot = _slot_for(locked, reviewer)
+            claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
             errors: dict[str, str] = {}
-            cleaned = clean_fields_collecting(fields, errors)
+            cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
             reason = clean_text(rejection_reason)
             check_draft(locked, draft, reason, errors)
             if draft is not None and cleaned is not None:
                 check_confirmations(draft.finding_fields(), cleaned, confirmed_fields, errors)
-            ms = _common_checks(attestation=attestation, opened_at=opened_at, now=now, errors=errors)
+            ms = _common_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
             assert cleaned is not None
             review = _write_signoff(locked, slot, reviewer=reviewer, draft=draft, cleaned=cleaned, reason=reason,
-                                    opened_at=opened_at, now=now, time_on_task_ms=ms,
+                                    opened_at=claimed_at, now=now, time_on_task_ms=ms,
                                     expected_lock_version=expected_lock_version, submitted=submitted)
     except IntegrityError:
         # A concurrent sign-off of the same round (or by the same reviewer) won the unique constraint.
@@ -141,11 +144,11 @@ def _slot_for(locked: Case, reviewer: Any) -> _Slot:
     )
 
 
-def _common_checks(*, attestation: bool, opened_at: datetime, now: datetime, errors: dict[str, str]) -> int:
+def _common_checks(*, attestation: bool, started_at: datetime, now: datetime, errors: dict[str, str]) -> int:
     """The attestation and time on task; raises ReviewInvalid with every error collected so far."""
     if not attestation:
         errors["attestation"] = "Tick the attestation to sign."
-    ms = time_on_task(opened_at, now, errors)
+    ms = time_on_task(started_at, now, errors)
     if errors:
         raise ReviewInvalid(errors)
     return ms
@@ -208,6 +211,9 @@ def review_amend(
     second, different reviewer then signs round 2 through `review_sign`). The AI draft shown originally is carried
     over (`draft`, `draft_snapshot`) so edited fields and agreement stay measured against it.
 
+    `opened_at` is when the amendment began: the browser's server-signed form token, or the API caller's word. A
+    final case cannot be claimed, so unlike a sign-off an amendment's time on task is not yet measured from a claim.
+
     Returns the new Review. Raises the same errors as `review_sign`.
     """
     case = review.case
@@ -220,13 +226,13 @@ def review_amend(
             assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
             current = _amendable(locked, review)
             errors: dict[str, str] = {}
-            cleaned = clean_fields_collecting(fields, errors)
+            cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
             clean_reason = clean_text(reason)
             if not clean_reason:
                 errors["reason"] = "Say why the finding is amended."
             elif len(clean_reason) > MAX_REASON_LENGTH:
                 errors["reason"] = f"At most {MAX_REASON_LENGTH} characters."
-            ms = _common_checks(attestation=attestation, opened_at=opened_at, now=now, errors=errors)
+            ms = _common_checks(attestation=attestation, started_at=opened_at, now=now, errors=errors)
             assert cleaned is not None
             amended = _write_amendment(locked, current, reviewer=reviewer, cleaned=cleaned, reason=clean_reason,
                                        opened_at=opened_at, now=now, time_on_task_ms=ms,

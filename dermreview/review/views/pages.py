@@ -1,9 +1,14 @@
-"""Review pages: the queue, the review page (claim, blind entry, sign), the agreement result and amendments.
+"""Review pages: the queue, the review page (start/claim, blind entry, sign), the agreement result and amendments.
 
 Thin: parse a form, call a review service, render or redirect; what the review page shows comes from
 `review.selectors.review_page`. Outsiders get 404 through `get_case_for_user` / `visible_to`; clinicians get 403;
 auditors read but never write. A review error answers with its own `http_status` (`review/errors.py`), the same
 status the API gives it.
+
+Opening a page never changes anything: the review page is read-only until the reviewer presses "Start review", a
+POST (with Django's CSRF check) that claims the case; "Release" and the queue's "Release all my claims" are POSTs
+too. Time on task runs from the claim (`Case.claimed_at`); the form's signed `opened` token only ties the form
+to its case.
 """
 
 from __future__ import annotations
@@ -11,11 +16,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from dermreview.accounts.roles import can_audit, can_review
@@ -38,16 +45,15 @@ from dermreview.review.forms import (
     opened_token,
 )
 from dermreview.review.models import Review
+from dermreview.review.selectors.claims import claims_held
 from dermreview.review.selectors.review_page import (
-    REVIEWABLE,
     DraftChoice,
     ReviewPage,
     ready_draft_for,
     review_page,
-    signed_first_round,
 )
 from dermreview.review.services.blind import blind_finding_record
-from dermreview.review.services.claim import case_claim, case_release
+from dermreview.review.services.claim import case_claim, case_release, case_release_all
 from dermreview.review.services.queue import QueueFilters, review_queue, review_queue_counts
 from dermreview.review.services.rules import ATTESTATION_TEXT, SUGGESTIONS
 from dermreview.review.services.signoff import review_sign
@@ -76,7 +82,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     return render(request, "review/queue.html", {
         "page": page, "filter_form": form, "counts": review_queue_counts(cases=cases),
-        "suggestions": SUGGESTIONS,
+        "suggestions": SUGGESTIONS, "my_claims": claims_held(user=request.user) if can_review(request.user) else 0,
         # The filters, without the page number, for the pager's links.
         "filter_query": urlencode([(k, v) for k, v in request.GET.items() if k != "page" and v]),
     })
@@ -86,7 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def review_case(request: HttpRequest, pk: int) -> HttpResponse:
-    """GET: claim the case (or show who holds it) and show photos, draft and form. POST: sign."""
+    """GET: the case read-only, with "Start review" (or who holds it); the blind-entry or sign form only while the
+    user holds the claim. Never claims: a GET, even from another site's link, changes nothing. POST: sign."""
     case = get_case_for_user(request.user, pk)
     _require_reader(request.user)
     if request.method == "POST":
@@ -94,24 +101,38 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
         return _sign(request, case)
     if request.method != "GET":
         return HttpResponse(status=405)
-    holder_conflict = None
-    # The first-round signer of a high-risk case must not block the case from the second reviewer.
-    signed_round_one = signed_first_round(case=case, user=request.user)
-    if can_review(request.user) and case.status in REVIEWABLE and not signed_round_one:
-        try:
-            case = case_claim(case=case, user=request.user)
-        except ReviewConflict as exc:
-            holder_conflict = exc.message
     page = review_page(user=request.user, case=case, draft_id=request.GET.get("draft"))
     form = None
-    if (page.can_write and page.reviewable and not signed_round_one and holder_conflict is None
-            and page.draft_visible):
+    if (page.held_by_me and page.reviewable and page.draft_visible
+            and not (page.second_round and page.first_reviewer_is_me)):
         form = ReviewSignForm(initial={
             **(page.draft.finding_fields() if page.draft else {}),
             "draft_id": page.draft.draft_id if page.draft else None,
             "lock_version": case.lock_version, "opened": opened_token(case_id=case.pk), "action": "sign",
         })
-    return _render_review(request, page, form=form, claim_message=holder_conflict)
+    return _render_review(request, page, form=form)
+
+
+@require_POST
+def start_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Start review" button: claim the case (or renew one's own claim), then show the form.
+
+    Posted from the sign form itself ("Claim it again and keep my input", "Keep the case ... more minutes"), it
+    shows that form again with everything typed; otherwise it redirects to the page's work area.
+    """
+    case = get_case_for_user(request.user, pk)
+    require_writer(request.user)
+    try:
+        case = case_claim(case=case, user=request.user)
+    except ReviewError as exc:
+        page = review_page(user=request.user, case=Case.objects.get(pk=case.pk))
+        return _render_review(request, page, form=None, claim_message=exc.message, status=exc.http_status)
+    if "lock_version" in request.POST:
+        form = ReviewSignForm(request.POST)
+        form.is_valid()
+        draft = ready_draft_for(case=case, draft_id=request.POST.get("draft_id"))
+        return _render_review(request, _resubmitted_page(request, case, draft), form=form)
+    return redirect(reverse("review:case", args=[case.pk]) + "#review-work")
 
 
 def _sign(request: HttpRequest, case: Case) -> HttpResponse:
@@ -119,8 +140,8 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
     draft = None
     if form.is_valid():
         draft = ready_draft_for(case=case, draft_id=form.cleaned_data.get("draft_id"))
-        opened_at = opened_at_from_token(form.cleaned_data["opened"], case_id=case.pk)
-        if opened_at is None:
+        # The token only ties the form to this case; time on task runs from the claim, on the server's clock.
+        if opened_at_from_token(form.cleaned_data["opened"], case_id=case.pk) is None:
             form.add_error(None, "This form is damaged or from another case: reload the page.")
         else:
             rejecting = form.cleaned_data["action"] == "reject"
@@ -130,7 +151,7 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
                 try:
                     review = review_sign(
                         case=case, reviewer=request.user, fields=form.finding_fields(),
-                        confirmed_fields=form.confirmed_fields(), draft=draft, opened_at=opened_at,
+                        confirmed_fields=form.confirmed_fields(), draft=draft,
                         expected_lock_version=form.cleaned_data["lock_version"],
                         attestation=form.cleaned_data["attestation"],
                         rejection_reason=form.cleaned_data["rejection_reason"] if rejecting else "",
@@ -177,17 +198,19 @@ def _render_review(
     request: HttpRequest, page: ReviewPage, *, form: ReviewSignForm | None, claim_message: str | None = None,
     conflict: str | None = None, status: int = 200, blind_form: BlindFindingForm | None = None,
 ) -> HttpResponse:
-    # The read is decided here: the drafts this page shows are recorded once, on the case.
-    if page.ready_drafts and page.draft_visible:
+    show_blind = page.needs_blind or (blind_form is not None and page.blind_pending)
+    shown_form = form if (page.draft_visible and not show_blind) else None
+    # The read is decided here: the drafts are shown only inside the sign form, and recorded once, on the case.
+    if shown_form is not None and page.ready_drafts:
         audit_log(action="draft.view", actor=request.user, obj=page.case,
                   details={"draft_ids": [d.draft_id for d in page.ready_drafts],
                            "shown_in_form": page.draft.draft_id if page.draft else None})
-    shown_form = form if (page.draft_visible and not page.needs_blind) else None
     return render(request, "review/review_case.html", {
         "page": page, "case": page.case, "form": shown_form, "field_rows": _field_rows(shown_form, page.draft),
-        "blind_form": blind_form or (BlindFindingForm() if page.needs_blind else None),
+        "show_blind": show_blind, "blind_form": blind_form or (BlindFindingForm() if show_blind else None),
         "claim_message": claim_message, "conflict": conflict, "ungradable_form": UngradableForm(),
         "suggestions": SUGGESTIONS, "attestation_text": ATTESTATION_TEXT,
+        "claim_minutes": settings.DERMREVIEW_CLAIM_MINUTES,
     }, status=status)
 
 
@@ -234,6 +257,19 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("review:case", pk=case.pk)
     messages.info(request, f"Case #{case.pk} released: other reviewers can take it now.")
+    return redirect("review:queue")
+
+
+@require_POST
+def release_all(request: HttpRequest) -> HttpResponse:
+    """The queue's "Release all my claims": every case the reviewer holds goes back to the others."""
+    require_writer(request.user)
+    released = case_release_all(user=request.user)
+    if released:
+        listed = ", ".join(f"#{pk}" for pk in released)
+        messages.info(request, f"Released {len(released)} claim{'s' if len(released) != 1 else ''} ({listed}).")
+    else:
+        messages.info(request, "You held no claims.")
     return redirect("review:queue")
 
 

@@ -7,8 +7,8 @@ from dermreview.settings.variable import Section, Variable
 SECTION = Section("AI drafting", (
     Variable(
         "DERMREVIEW_DRAFTING_ENABLED", "bool", default=True,
-        meaning="The kill switch's default (the admin toggle overrides it at run time). Uploads and manual review go "
-                "on when off.",
+        meaning="AI drafting for the whole installation. Off stops it whatever the run-time switches say (the global "
+                "switch and each clinic's can only turn it off further). Uploads and manual review go on when off.",
     ),
     Variable(
         "DERMREVIEW_DRAFT_MAX_ATTEMPTS", "int", default=5, minimum=1,

@@ -1,4 +1,4 @@
-"""Security and accounts: HTTPS in production, the proxy, sessions, lockouts, the demo users."""
+"""Security and accounts: HTTPS in production, the proxy, sessions, lockouts, two-factor sign-in, demo users."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ SECTION = Section("Security and accounts", (
     ),
     Variable(
         "DERMREVIEW_LOGIN_LOCKOUT_MINUTES", "int", default=15, minimum=1, meaning="Length of that lockout, minutes.",
+    ),
+    Variable(
+        "DERMREVIEW_MFA_REQUIRED_ROLES", "list", default=["reviewer", "auditor", "clinic_admin", "operator"],
+        meaning="Roles that must use two-factor authentication (an authenticator app, TOTP, with one-time recovery "
+                "codes): they enrol at their first log-in and enter a code at every log-in and to obtain an API "
+                "token. Any of `clinician`, `reviewer`, `auditor`, `clinic_admin`, `operator` (superusers). A user "
+                "outside these roles who has enrolled is asked for a code too.",
     ),
     Variable(
         "DERMREVIEW_DEMO_PASSWORD", "str", default="", read_by=DEMO_SETUP,

@@ -12,13 +12,15 @@ from django.core.management import call_command
 from dermreview.accounts.models import Organisation, User
 from dermreview.accounts.roles import Role, roles_of
 from dermreview.accounts.services.demo import DEMO_USERS
+from tests.factories import UserFactory
 
 EXPECTED_ROLES = {
     "clinician": {Role.CLINICIAN},
     "reviewer": {Role.REVIEWER},
     "reviewer2": {Role.REVIEWER},
     "auditor": {Role.AUDITOR},
-    "admin": set(Role),  # a superuser may act in every role
+    "admin": {Role.CLINIC_ADMIN},  # administers Demo Clinic's users and settings; not a superuser
+    "operator": {Role.OPERATOR},  # runs the installation: a superuser without a clinic
 }
 
 
@@ -94,10 +96,27 @@ def test_demo_setup_gives_each_demo_user_its_role_in_the_demo_clinic(
     assert set(DEMO_USERS) == set(EXPECTED_ROLES)
     for username, roles in EXPECTED_ROLES.items():
         user = User.objects.get(username=username)
-        assert user.organisation == clinic, username
+        assert user.organisation == (None if username == "operator" else clinic), username
         assert set(roles_of(user)) == roles, username
-    assert User.objects.get(username="admin").is_staff
+    admin, operator = User.objects.get(username="admin"), User.objects.get(username="operator")
+    assert admin.is_staff and not admin.is_superuser
+    assert operator.is_staff and operator.is_superuser
     assert not User.objects.get(username="clinician").is_staff
+
+
+@pytest.mark.django_db
+def test_demo_setup_turns_an_earlier_superuser_admin_into_the_clinic_admin(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DERMREVIEW_DEMO_PASSWORD", "demo passphrase for tests")
+    clinic = Organisation.objects.create(slug="demo-clinic", name="Demo Clinic")
+    # An earlier demo's admin, after migration accounts 0003: a superuser holding every clinic role.
+    UserFactory(username="admin", organisation=clinic, roles=["admin"])
+
+    _run()
+
+    admin = User.objects.get(username="admin")
+    assert not admin.is_superuser and set(roles_of(admin)) == {Role.CLINIC_ADMIN}
 
 
 @pytest.mark.django_db

@@ -170,16 +170,17 @@ def test_password_change_requires_the_old_password_and_is_audited(client_for, al
 
 @pytest.mark.django_db
 def test_password_change_revokes_the_api_token(client_for, alice) -> None:  # noqa: ANN001
-    from rest_framework.authtoken.models import Token
+    from dermreview.api.models import ApiToken
+    from tests.factories import api_key_for
 
-    token = Token.objects.create(user=alice)
+    key = api_key_for(alice)
     client = client_for(alice)
     new = "a much longer new passphrase 7"
-    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
     client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
 
-    assert not Token.objects.filter(user=alice).exists()
+    assert not ApiToken.objects.filter(user=alice).exists()
     client.logout()
-    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
     assert AuditEvent.objects.filter(action="api.token.revoke", actor=alice).exists()

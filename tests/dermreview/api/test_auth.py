@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
 from dermreview.api.authentication import token_fingerprint
+from dermreview.api.models import ApiToken
+from dermreview.api.models.api_token import token_digest
 from dermreview.audit.models import AuditEvent
 from tests.dermreview.api.conftest import assert_error
 
@@ -23,15 +24,16 @@ def test_token_exchange_returns_a_working_token_and_audits_its_creation(alice) -
     response = client.post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json")
     assert response.status_code == 200
     body = response.json()
-    assert body["created"] is True and body["username"] == "alice"
-    assert Token.objects.get(user=alice).key == body["token"]
+    assert body["rotated"] is False and body["username"] == "alice"
+    stored = ApiToken.objects.get(user=alice)
+    # Only the digest and a short prefix are kept: the key itself is in the response and nowhere else.
+    assert stored.digest == token_digest(body["token"])
+    assert stored.prefix == body["prefix"] == body["token"][:8]
+    assert body["token"] not in str(ApiToken.objects.values().get())
     event = AuditEvent.objects.get(action="api.token.create")
     assert event.actor == alice
-    assert event.details == {"token": token_fingerprint(body["token"])}
+    assert event.details == {"token": token_fingerprint(body["token"]), "replaced": None}
     assert body["token"] not in str(event.details)  # the audit trail never holds a usable credential
-
-    again = client.post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json").json()
-    assert again == {**body, "created": False}
 
     client.credentials(HTTP_AUTHORIZATION=f"Token {body['token']}")
     me = client.get("/api/v1/me/").json()
@@ -40,10 +42,50 @@ def test_token_exchange_returns_a_working_token_and_audits_its_creation(alice) -
                                    "slug": "riverside"}}
 
 
+def test_token_exchange_again_rotates_the_token_and_the_old_key_stops_working(alice) -> None:  # noqa: ANN001
+    # A stored token cannot be shown again (only its digest is kept): asking again replaces it.
+    first = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json").json()
+    second = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json").json()
+
+    assert second["rotated"] is True and second["token"] != first["token"]
+    assert ApiToken.objects.filter(user=alice).count() == 1
+    assert_error(APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {first['token']}"), 401,
+                 "authentication_failed")
+    assert APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {second['token']}").status_code == 200
+    event = AuditEvent.objects.filter(action="api.token.create").order_by("-sequence").first()
+    assert event.details == {"token": token_fingerprint(second["token"]), "replaced": token_fingerprint(first["token"])}
+
+
+def test_a_digest_or_prefix_leaked_from_the_database_or_a_page_does_not_authenticate(alice) -> None:  # noqa: ANN001
+    key = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json").json()["token"]
+    stored = ApiToken.objects.get(user=alice)
+
+    for leaked in (stored.digest, stored.prefix, stored.fingerprint):
+        assert_error(APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {leaked}"), 401, "authentication_failed")
+    assert APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+
+def test_token_use_records_when_it_was_last_used(api, bob) -> None:  # noqa: ANN001
+    client = api(bob)
+    assert ApiToken.objects.get(user=bob).last_used_at is None
+
+    assert client.get("/api/v1/me/").status_code == 200
+
+    assert ApiToken.objects.get(user=bob).last_used_at is not None
+
+
+def test_token_of_a_deactivated_user_no_longer_authenticates(api, bob) -> None:  # noqa: ANN001
+    client = api(bob)
+    bob.is_active = False
+    bob.save()
+
+    assert_error(client.get("/api/v1/me/"), 401, "authentication_failed")
+
+
 def test_token_exchange_refuses_a_wrong_password_without_a_token(alice) -> None:  # noqa: ANN001
     response = APIClient().post(TOKEN_URL, {"username": "alice", "password": "wrong"}, format="json")
     assert_error(response, 400, "invalid_credentials")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_exchange_validates_its_input(db) -> None:  # noqa: ANN001
@@ -62,7 +104,7 @@ def test_token_endpoint_shares_the_login_lockout(alice) -> None:  # noqa: ANN001
     # Now even the right password is refused, in JSON (not the login page's HTML), and no token is issued.
     assert_error(client.post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json"), 429,
                  "locked_out")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     # The browser login is locked too: one lockout for both doors.
     page = Client().post("/accounts/login/", {"username": "alice", "password": PASSWORD})
     assert page.status_code == 429
@@ -82,7 +124,7 @@ def test_revoked_token_no_longer_authenticates_and_revocation_is_audited(api, bo
     client = api(bob)
     assert client.get("/api/v1/me/").status_code == 200
     assert client.delete(TOKEN_URL).status_code == 204
-    assert not Token.objects.filter(user=bob).exists()
+    assert not ApiToken.objects.filter(user=bob).exists()
     assert AuditEvent.objects.filter(action="api.token.revoke", actor=bob).count() == 1
     assert_error(client.get("/api/v1/me/"), 401, "authentication_failed")
 
@@ -111,8 +153,16 @@ def test_session_writes_need_the_csrf_token(alice) -> None:  # noqa: ANN001
     assert "CSRF" in body["detail"]
 
 
-def test_tokens_are_listed_in_the_admin(admin_client, alice) -> None:  # noqa: ANN001
-    Token.objects.create(user=alice)
-    page = admin_client.get("/admin/authtoken/tokenproxy/")
-    assert page.status_code == 200
-    assert b"alice" in page.content
+def test_tokens_are_listed_in_the_admin_by_prefix_never_by_key(client_for, oscar, alice) -> None:  # noqa: ANN001
+    key = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}, format="json").json()["token"]
+    token = ApiToken.objects.get(user=alice)
+    client = client_for(oscar)
+
+    listing = client.get("/admin/api/apitoken/").content.decode()
+    detail = client.get(f"/admin/api/apitoken/{token.pk}/change/").content.decode()
+
+    assert "alice" in listing and token.prefix in listing and token.prefix in detail
+    for page in (listing, detail):
+        assert key not in page and token.digest not in page
+    assert client.get("/admin/api/apitoken/add/").status_code == 403  # keys are issued by the API only
+    assert "/admin/authtoken/" not in client.get("/admin/").content.decode()  # DRF's plaintext tokens are gone

@@ -20,10 +20,17 @@ from dermreview.api.exports import records as export_records
 from dermreview.api.exports.csv_writer import COLUMNS, csv_cell_value
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import Case, CaseStatus, LesionImage
-from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.drafting.models import FINDING_FIELDS, Draft
 from dermreview.review.models import Review, ReviewOutcome
 from tests.dermreview.api.conftest import assert_error
-from tests.factories import SAMPLE_FINDING, CaseFactory, DraftFactory, LesionImageFactory, ReviewFactory
+from tests.factories import (
+    SAMPLE_FINDING,
+    BlindFindingFactory,
+    CaseFactory,
+    DraftFactory,
+    LesionImageFactory,
+    ReviewFactory,
+)
 
 pytestmark = pytest.mark.django_db
 EXPORT = "/api/v1/findings/export/"
@@ -87,6 +94,7 @@ def _expected(case: Case) -> dict[str, Any]:
         "ai_model_id": snapshot.get("model_id"),
         "images": sorted(case.images.values_list("pk", flat=True)),
         "amendment_reason": last.amendment_reason,
+        "lesion_class": last.lesion_class,
     }
 
 
@@ -106,6 +114,8 @@ def test_json_export_round_trips_the_final_findings(api, carol, findings) -> Non
         assert record["signed_at"] == want["signed_at"].isoformat()
         assert [i["id"] for i in record["images"]] == want["images"]
         assert record["amendment_reason"] == want["amendment_reason"]
+        assert record["lesion_class"] == {"code": want["lesion_class"].code, "name": want["lesion_class"].name,
+                                          "high_risk": want["lesion_class"].high_risk}
         if want["ai_fields"] is None:
             assert record["ai_draft"] is None
         else:
@@ -132,6 +142,8 @@ def test_csv_export_round_trips_the_final_findings(api, alice, findings) -> None
         assert row["outcome"] == want["outcome"]
         assert row["edited_fields"] == ";".join(want["edited_fields"])
         assert row["lesion_label"] == case.lesion_label
+        assert (row["lesion_class_code"], row["lesion_class_name"], row["lesion_class_high_risk"]) == (
+            want["lesion_class"].code, want["lesion_class"].name, str(want["lesion_class"].high_risk).lower())
         assert [int(i) for i in row["image_ids"].split(";") if i] == want["images"]
         assert [u.rsplit("/api/v1/images/", 1)[1] for u in row["image_urls"].split(";") if u] == [
             f"{pk}/file/" for pk in want["images"]]
@@ -169,7 +181,11 @@ def test_fhir_export_is_a_valid_r4_collection_bundle(api, carol, findings) -> No
     observations = [by_url[ref["reference"]] for ref in report["result"]]
     assert [o["code"]["coding"][0]["code"] for o in observations] == list(FINDING_FIELDS)
     assert {o["status"] for o in observations} == {"final"}
-    assert observations[0]["valueString"] == "melanoma in situ"
+    # The signed lesion type: its diagnosis class coded, the reviewer's words as the text.
+    assert observations[0]["valueCodeableConcept"] == {"coding": [{
+        "system": "urn:dermreview:diagnosis-class", "code": "mel-is", "display": "Melanoma in situ"}],
+        "text": "melanoma in situ"}
+    assert observations[1]["valueString"] == SAMPLE_FINDING["color"]
     media = by_url[report["media"][0]["link"]["reference"]]
     image = dual.images.get()
     assert media["resourceType"] == "Media" and media["content"]["contentType"] == "image/jpeg"
@@ -333,3 +349,51 @@ def test_fhir_references_are_rfc4122_uuid5_urns(alice) -> None:  # noqa: ANN001
     namespace = uuid.uuid5(uuid.NAMESPACE_URL, "urn:dermreview:riverside")
     assert writer.urn("image", 12) == f"urn:uuid:{uuid.uuid5(namespace, 'image:12')}"
     assert writer.urn("image", 12) != writer.urn("image", 13)
+
+
+def _exported_draft_ids(client) -> set[int]:  # noqa: ANN001
+    records = json.loads(_body(client.get(EXPORT, {"format": "json", "include_drafts": "true"})))["findings"]
+    return {r["ai_draft"]["draft_id"] for r in records if r["kind"] == "ai_draft"}
+
+
+def test_draft_export_is_a_draft_view_and_leaves_out_blind_drafts_the_exporter_may_not_see(
+    api, alice, carol, user_factory, findings,  # noqa: ANN001
+) -> None:
+    blind = CaseFactory(organisation=alice.organisation, created_by=alice, status=CaseStatus.AWAITING_REVIEW,
+                        blind_first=True)
+    blind_draft = DraftFactory(image=LesionImageFactory(case=blind, uploaded_by=alice), lesion_type="melanoma",
+                               summary="BLIND-DRAFT-TEXT")
+    # Audits and reviews: a reviewer who has not recorded their own finding for the blind case.
+    both = user_factory(username="erin", organisation=alice.organisation, roles=["auditor", "reviewer"])
+    every_draft = set(Draft.objects.filter(image__case__organisation=alice.organisation).values_list("pk", flat=True))
+
+    exported = _exported_draft_ids(api(both))
+    assert exported == every_draft - {blind_draft.pk}
+    event = AuditEvent.objects.get(action="draft.view", actor=both)
+    export = AuditEvent.objects.get(action="findings.export", actor=both)
+    assert event.details["export_id"] == export.details["export_id"] and event.details["via"] == "export"
+    assert set(event.details["draft_ids"]) == exported and event.details["left_out_blind_first"] == 1
+
+    assert _exported_draft_ids(api(carol)) == every_draft  # an auditor who never reviews cannot be biased
+    assert set(AuditEvent.objects.get(action="draft.view", actor=carol).details["draft_ids"]) == every_draft
+
+    BlindFindingFactory(case=blind, reviewer=both)
+    assert _exported_draft_ids(api(both)) == every_draft  # their own finding is recorded: the draft is theirs
+
+
+def test_export_without_drafts_records_no_draft_view(api, carol, findings) -> None:  # noqa: ANN001
+    _body(api(carol).get(EXPORT, {"format": "csv"}))
+    assert AuditEvent.objects.filter(action="findings.export").count() == 1
+    assert not AuditEvent.objects.filter(action="draft.view").exists()
+
+
+def test_exports_leave_the_class_empty_for_findings_signed_before_the_vocabulary(api, alice, bob) -> None:  # noqa: ANN001
+    old = CaseFactory(organisation=alice.organisation, created_by=alice, status=CaseStatus.FINAL)
+    ReviewFactory(case=old, reviewer=bob, lesion_type="some old free text", lesion_class=None)
+    record = json.loads(_body(api(alice).get(EXPORT, {"format": "json"})))["findings"][0]
+    assert record["lesion_class"] is None and record["fields"]["lesion_type"] == "some old free text"
+    row = next(csv.DictReader(io.StringIO(_body(api(alice).get(EXPORT, {"format": "csv"})).decode())))
+    assert (row["lesion_class_code"], row["lesion_class_name"], row["lesion_class_high_risk"]) == ("", "", "")
+    bundle = json.loads(_body(api(alice).get(EXPORT, {"format": "fhir"})))
+    lesion_type = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id", "").endswith("lesion-type"))
+    assert lesion_type["valueString"] == "some old free text" and "valueCodeableConcept" not in lesion_type

@@ -31,6 +31,11 @@ def _sign_body(case: Any, draft: dict[str, Any] | None, **overrides: Any) -> dic
     return {**body, **overrides}
 
 
+def _claim(client, case) -> None:  # noqa: ANN001
+    claimed = client.post(f"/api/v1/cases/{case.pk}/claim/")
+    assert claimed.status_code == 200, claimed.content
+
+
 def _draft(client, case) -> dict[str, Any]:  # noqa: ANN001
     image = case.images.get()
     response = client.get(f"/api/v1/images/{image.pk}/draft/")
@@ -120,6 +125,7 @@ def test_sign_with_a_stale_lock_version_is_a_409_that_writes_nothing(api, bob, r
 
 def test_sign_requires_each_unchanged_field_to_be_confirmed(api, bob, reviewable_case) -> None:  # noqa: ANN001
     client = api(bob)
+    _claim(client, reviewable_case)
     body = _sign_body(reviewable_case, _draft(client, reviewable_case), confirmed_fields=["color"],
                       attestation=False)
     error = assert_error(client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/", body, format="json"), 400)
@@ -137,6 +143,7 @@ def test_sign_with_another_clinics_draft_names_the_field(api, bob, reviewable_ca
 
 def test_high_risk_finding_needs_a_second_different_reviewer(api, bob, dave, reviewable_case) -> None:  # noqa: ANN001
     bob_client = api(bob)
+    _claim(bob_client, reviewable_case)
     draft = _draft(bob_client, reviewable_case)
     fields = {**draft["fields"], "lesion_type": "superficial spreading melanoma"}
     first = bob_client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/",
@@ -148,6 +155,7 @@ def test_high_risk_finding_needs_a_second_different_reviewer(api, bob, dave, rev
     same = bob_client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/",
                            _sign_body(reviewable_case, draft, fields=fields), format="json")
     assert_error(same, 409, "same_reviewer")  # the state rules it out: 409, as the review page answers
+    _claim(api(dave), reviewable_case)
     second = api(dave).post(f"/api/v1/cases/{reviewable_case.pk}/sign/",
                             _sign_body(reviewable_case, draft, fields=fields), format="json")
     assert second.status_code == 201, second.content
@@ -178,3 +186,147 @@ def test_release_of_own_claim_and_refusal_of_anothers(api, bob, dave, reviewable
     assert_error(api(dave).delete(f"/api/v1/cases/{reviewable_case.pk}/claim/"), 409, "claimed")
     released = api(bob).delete(f"/api/v1/cases/{reviewable_case.pk}/claim/")
     assert released.status_code == 200 and released.json()["claimed_by"] is None
+
+
+def test_sign_without_a_claim_is_409_claim_the_case_first(api, bob, reviewable_case) -> None:  # noqa: ANN001
+    client = api(bob)
+    body = _sign_body(reviewable_case, _draft(client, reviewable_case))
+    error = assert_error(client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/", body, format="json"), 409,
+                         "claim_required")
+    assert "Claim the case first" in error["detail"] and f"/api/v1/cases/{reviewable_case.pk}/claim/" in error["detail"]
+    assert not Review.objects.exists()
+    _claim(client, reviewable_case)
+    assert client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("forged", [timedelta(days=-3653), timedelta(days=1), None],
+                         ids=["ten-years-back", "tomorrow", "omitted"])
+def test_sign_time_on_task_runs_from_the_claim_whatever_opened_at_says(api, bob, reviewable_case, forged) -> None:  # noqa: ANN001
+    client = api(bob)
+    draft = _draft(client, reviewable_case)
+    before_claim = timezone.now()
+    _claim(client, reviewable_case)
+    body = _sign_body(reviewable_case, draft)
+    if forged is None:
+        body.pop("opened_at")
+    else:
+        body["opened_at"] = (timezone.now() + forged).isoformat()
+    signed = client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/", body, format="json")
+    after_sign = timezone.now()
+    assert signed.status_code == 201, signed.content
+    review = Review.objects.get()
+    # Measured by the server from the claim: never longer than the claim-to-answer window, whatever was sent.
+    assert 0 <= review.time_on_task_ms <= (after_sign - before_claim).total_seconds() * 1000
+    assert before_claim <= review.opened_at <= review.signed_at  # the stored start is the claim's
+    assert review.time_on_task_ms == int((review.signed_at - review.opened_at).total_seconds() * 1000)
+    assert signed.json()["time_on_task_ms"] == review.time_on_task_ms
+
+
+def test_clinician_sees_status_only_until_the_case_is_final(api, alice, bob, dave, reviewable_case) -> None:  # noqa: ANN001
+    bob_client = api(bob)
+    _claim(bob_client, reviewable_case)
+    draft = _draft(bob_client, reviewable_case)
+    fields = {**draft["fields"], "lesion_type": "melanoma"}
+    first = bob_client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/",
+                            _sign_body(reviewable_case, draft, fields=fields), format="json").json()
+    reviewable_case.refresh_from_db()
+    assert reviewable_case.status == CaseStatus.NEEDS_SECOND_REVIEW
+
+    clinician = api(alice)
+    assert clinician.get(f"/api/v1/cases/{reviewable_case.pk}/reviews/").json() == []
+    assert_error(clinician.get(f"/api/v1/reviews/{first['id']}/"), 404)
+    case = clinician.get(f"/api/v1/cases/{reviewable_case.pk}/").json()
+    assert (case["status"], case["display_status"]) == ("needs_second_review", "Needs second review")
+
+    _claim(api(dave), reviewable_case)
+    api(dave).post(f"/api/v1/cases/{reviewable_case.pk}/sign/",
+                   _sign_body(reviewable_case, draft, fields=fields), format="json")
+    listed = clinician.get(f"/api/v1/cases/{reviewable_case.pk}/reviews/").json()
+    assert [(r["round"], r["kind"], r["reviewed"]) for r in listed] == [(1, "signed_finding", True),
+                                                                         (2, "signed_finding", True)]
+    assert all(r["ai_draft"] is None for r in listed)  # clinicians never see draft text, even behind a finding
+    assert not AuditEvent.objects.filter(action="draft.view", actor=alice).exists()
+
+
+def test_reading_a_sign_off_with_its_ai_draft_is_a_draft_view(api, bob, carol, final_case) -> None:  # noqa: ANN001
+    review = final_case.reviews.get()
+    listed = api(carol).get(f"/api/v1/cases/{final_case.pk}/reviews/").json()
+    assert listed[0]["ai_draft"]["fields"]["lesion_type"]
+    event = AuditEvent.objects.get(action="draft.view", actor=carol)
+    assert event.case_id == final_case.pk and event.details["draft_ids"] == [review.draft_id]
+    assert event.details["via"] == "api_reviews"
+    api(bob).get(f"/api/v1/reviews/{review.pk}/")
+    assert AuditEvent.objects.filter(action="draft.view", actor=bob, case_id=final_case.pk).count() == 1
+
+
+# --- the lesion type comes from the diagnosis vocabulary ------------------------------------------------------
+
+
+def _sign_lesion_type(client, case, lesion_type: str):  # noqa: ANN001, ANN202
+    _claim(client, case)
+    draft = _draft(client, case)
+    body = _sign_body(case, draft, fields={**draft["fields"], "lesion_type": lesion_type},
+                      confirmed_fields=[name for name in FINDING_FIELDS if name != "lesion_type"])
+    return client.post(f"/api/v1/cases/{case.pk}/sign/", body, format="json")
+
+
+@pytest.mark.parametrize(("lesion_type", "message"), [
+    ("mela\u200bnoma", "(U+200B ZERO WIDTH SPACE) at position 5"),
+    ("naevus\u202e", "(U+202E RIGHT-TO-LEFT OVERRIDE) at position 7"),
+    ("weird blob", "Not a lesion type of the diagnosis vocabulary"),
+])
+def test_sign_refuses_a_lesion_type_with_a_hidden_character_or_outside_the_vocabulary(
+        api, bob, reviewable_case, lesion_type, message) -> None:  # noqa: ANN001
+    error = assert_error(_sign_lesion_type(api(bob), reviewable_case, lesion_type), 400, "invalid")
+    assert list(error["fields"]) == ["fields.lesion_type"] and message in error["fields"]["fields.lesion_type"][0]
+    assert not Review.objects.exists()
+
+
+@pytest.mark.parametrize("lesion_type", ["mel\u0430noma", "lentigo maligna", "B.C.C."])
+def test_sign_maps_look_alikes_and_other_names_to_their_high_risk_class(api, bob, reviewable_case,
+                                                                       lesion_type) -> None:  # noqa: ANN001
+    signed = _sign_lesion_type(api(bob), reviewable_case, lesion_type)
+    assert signed.status_code == 201, signed.content
+    assert signed.json()["lesion_class"]["high_risk"] is True
+    assert signed.json()["fields"]["lesion_type"] == lesion_type
+    reviewable_case.refresh_from_db()
+    assert reviewable_case.status == CaseStatus.NEEDS_SECOND_REVIEW
+
+
+def test_signed_finding_names_its_class(api, bob, reviewable_case) -> None:  # noqa: ANN001
+    signed = _sign_lesion_type(api(bob), reviewable_case, "\uff4d\uff45\uff4c\uff41\uff4e\uff4f\uff43\uff59\uff54"
+                                                          "\uff49\uff43 naevus")  # fullwidth: NFKC
+    assert signed.status_code == 201, signed.content
+    review = signed.json()
+    assert review["fields"]["lesion_type"] == "melanocytic naevus"
+    assert review["lesion_class"] == {"code": "naevus", "name": "Melanocytic naevus", "high_risk": False}
+    reviewable_case.refresh_from_db()
+    assert reviewable_case.status == CaseStatus.FINAL
+
+
+def test_rejection_and_amendment_reasons_refuse_hidden_characters(api, bob, reviewable_case, final_case) -> None:  # noqa: ANN001
+    client = api(bob)
+    _claim(client, reviewable_case)
+    body = _sign_body(reviewable_case, _draft(client, reviewable_case), rejection_reason="useless\u200b")
+    error = assert_error(client.post(f"/api/v1/cases/{reviewable_case.pk}/sign/", body, format="json"), 400)
+    assert "U+200B" in error["fields"]["rejection_reason"][0]
+    old = final_case.reviews.get()
+    amend = {"fields": SAMPLE_FINDING, "reason": "typo\u2066", "opened_at": timezone.now().isoformat(),
+             "expected_lock_version": final_case.lock_version, "attestation": True}
+    error = assert_error(client.post(f"/api/v1/reviews/{old.pk}/amend/", amend, format="json"), 400)
+    assert "U+2066 LEFT-TO-RIGHT ISOLATE" in error["fields"]["reason"][0]
+
+
+def test_blind_finding_refuses_an_unknown_class_and_names_a_known_one(api, bob, reviewable_case) -> None:  # noqa: ANN001
+    reviewable_case.blind_first = True
+    reviewable_case.save()
+    client = api(bob)
+    _claim(client, reviewable_case)
+    url = f"/api/v1/cases/{reviewable_case.pk}/blind-finding/"
+    error = assert_error(client.post(url, {"fields": {**SAMPLE_FINDING, "lesion_type": "weird blob"}},
+                                     format="json"), 400)
+    assert list(error["fields"]) == ["fields.lesion_type"]
+    saved = client.post(url, {"fields": {**SAMPLE_FINDING, "lesion_type": "Bowen's disease"}}, format="json")
+    assert saved.status_code == 201, saved.content
+    assert saved.json()["lesion_class"]["code"] == "scc-is"
+    assert BlindFinding.objects.get().lesion_class.high_risk

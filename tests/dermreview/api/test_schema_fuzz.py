@@ -18,7 +18,6 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +25,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.factories import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def _strategy(operation: Any, real_ids: dict[str, dict[str, int]]) -> st.SearchS
 def test_api_answers_every_role_within_its_schema(request, persona, wsgi_app, real_ids) -> None:  # noqa: ANN001
     user = None if persona == "anon" else request.getfixturevalue(persona)
     reader = request.getfixturevalue("carol")
-    schema_token = Token.objects.get_or_create(user=reader)[0].key
+    schema_token = api_key_for(reader)
     schema = schemathesis.openapi.from_wsgi(
         "/api/v1/schema/", wsgi_app, headers={"Authorization": f"Token {schema_token}"},
     )
@@ -93,7 +94,7 @@ def test_api_answers_every_role_within_its_schema(request, persona, wsgi_app, re
             headers = {}
             if user is not None:
                 # DELETE auth/token/ revokes the token: each example gets the user's current one.
-                headers["Authorization"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+                headers["Authorization"] = f"Token {api_key_for(user)}"
             response = case.call(app=wsgi_app, headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
 

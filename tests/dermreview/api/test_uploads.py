@@ -146,3 +146,30 @@ def test_token_clients_fetch_photo_bytes_through_the_protected_view(api, alice, 
     assert AuditEvent.objects.filter(action="image.view", actor=carol, object_id=str(image["id"])).count() == 1
     thumb = api(carol).get(image["api_thumbnail_url"])
     assert thumb.status_code == 200 and thumb["Content-Type"] == "image/jpeg"
+
+
+def _jpegs(count: int, seed: int) -> list:
+    return [corpus_upload(corpus.UploadCase(f"f{i}", f"f{i}.jpg", lambda i=i: corpus.jpeg(8, 8, seed=seed + i),
+                                            "accepted")) for i in range(count)]
+
+
+def test_api_upload_of_22_files_gives_the_limit_message_and_stores_none(api, alice) -> None:  # noqa: ANN001
+    case = _new_case(alice)
+    body = assert_error(api(alice).post(_url(case), {"files": _jpegs(22, 500), "capture_type": "clinical"},
+                                        format="multipart"), 400, "too_many_files")
+    assert body["fields"]["files"][0].startswith("At most 20 files per upload; you sent 22. Nothing was stored")
+    assert not LesionImage.objects.exists() and media_listing() == [] and not Draft.objects.exists()
+
+
+def test_api_upload_of_22_files_with_a_session_gives_the_limit_message(alice) -> None:  # noqa: ANN001
+    from rest_framework.test import APIClient
+
+    # A session client must pass DRF's CSRF check, which parses the body before the view runs.
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(alice)
+    token = client.get(reverse("cases:detail", args=[_new_case(alice).pk])).cookies["csrftoken"].value
+    response = client.post(_url(_new_case(alice)), {"files": _jpegs(22, 530), "capture_type": "clinical"},
+                           format="multipart", HTTP_X_CSRFTOKEN=token)
+    body = assert_error(response, 400, "too_many_files")
+    assert body["fields"]["files"][0].startswith("At most 20 files per upload; you sent 22.")
+    assert not LesionImage.objects.exists() and media_listing() == []

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_user(clinic, user_factory):  # noqa: ANN001, ANN201
-    return user_factory(username="root", organisation=clinic, roles=["admin"])
+    # Cases are patient data: admin staff see them through a clinical role in the clinic (not as superusers).
+    return user_factory(username="root", organisation=clinic, roles=["clinic_admin", "auditor"])
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=new", "?body_site__exact=back&high_risk__exact=0", "?q=PT-"])

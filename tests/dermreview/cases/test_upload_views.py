@@ -191,3 +191,38 @@ def test_image_grid_fragment_lists_thumbnails_through_protected_routes(client_fo
 
 def test_image_grid_fragment_is_404_for_outsider(client_for, mallory, alice_image):
     assert client_for(mallory).get(reverse("cases:image_grid", args=[alice_image.case_id])).status_code == 404
+
+
+def _csrf_client(user, case):  # noqa: ANN001, ANN202
+    """A client that, like a browser, must send the page's CSRF token (so the middleware parses the body first)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    return client, re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+
+def test_upload_view_22_files_from_the_browser_get_the_limit_message_and_nothing_is_stored(alice, alice_case):
+    client, token = _csrf_client(alice, alice_case)
+    files = _files(*[(f"{i}.jpg", corpus.jpeg(8, 8, seed=400 + i)) for i in range(22)])
+
+    response = client.post(_url(alice_case), {"capture_type": "clinical", "files": files},
+                           HTTP_X_CSRFTOKEN=token, **JSON)
+
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    error = response.json()["error"]
+    assert error["code"] == "too_many_files"
+    assert error["message"].startswith("At most 20 files per upload; you sent 22. Nothing was stored")
+    assert not LesionImage.objects.exists() and media_listing() == []
+
+
+def test_upload_view_22_files_without_javascript_redirect_with_the_limit_message(alice, alice_case):
+    client, token = _csrf_client(alice, alice_case)
+    files = _files(*[(f"{i}.jpg", corpus.jpeg(8, 8, seed=430 + i)) for i in range(22)])
+
+    response = client.post(_url(alice_case), {"capture_type": "clinical", "files": files,
+                                              "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith("At most 20 files per upload; you sent 22.")
+    assert not LesionImage.objects.exists() and media_listing() == []

@@ -1,4 +1,5 @@
-"""Headers every page carries: the CSP that forbids inline script and style, nosniff, no framing."""
+"""Headers every page carries: the CSP that forbids inline script and style (more in test_csp.py), nosniff, no
+framing, no referrer to other sites, no shared browsing context, no geolocation or microphone."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def test_pages_carry_a_strict_content_security_policy(client_for, alice) -> None
     assert "frame-ancestors 'none'" in policy
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Permissions-Policy"] == "geolocation=(), microphone=()"
+
+
+@pytest.mark.django_db
+def test_api_responses_and_the_admin_carry_the_same_headers(client_for, alice, admin_client) -> None:  # noqa: ANN001
+    for response in (client_for(alice).get("/api/v1/cases/"), admin_client.get("/admin/")):
+        assert response.status_code == 200
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Permissions-Policy"] == "geolocation=(), microphone=()"
 
 
 @pytest.mark.django_db

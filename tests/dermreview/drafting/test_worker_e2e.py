@@ -18,7 +18,7 @@ from dermreview.drafting.services.queueing import drafting_set_enabled
 from dermreview.drafting.services.reconcile import drafts_reconcile
 from dermreview.drafting.tasks import draft_generate
 from tests.dermreview.cases.upload_helpers import as_upload
-from tests.factories import CaseFactory, UserFactory, jpeg_bytes
+from tests.factories import CaseFactory, OrganisationFactory, UserFactory, jpeg_bytes
 from tests.worker_process import broker_purge, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -85,9 +85,9 @@ def test_worker_upload_becomes_ready_draft_and_second_run_changes_nothing(
 def test_worker_kill_switch_off_sends_nothing_and_on_drafts_the_backlog(
     clinician: Any, drafting_env: dict[str, str], start_worker: Any,
 ) -> None:
-    admin = UserFactory(username="root", organisation=clinician.organisation, roles=["admin"])
+    root = UserFactory(username="root", organisation=None, roles=["operator"])
     worker = start_worker("switch", drafting_env)
-    drafting_set_enabled(enabled=False, user=admin, reason="Model under investigation")
+    drafting_set_enabled(enabled=False, user=root, reason="Model under investigation", organisation=None)
 
     images = _upload(clinician, count=2)
     drafts = list(Draft.objects.filter(image__in=images))
@@ -96,11 +96,39 @@ def test_worker_kill_switch_off_sends_nothing_and_on_drafts_the_backlog(
     assert drafts_reconcile().paused
     assert broker_queue_length("gpu") == 0
 
-    drafting_set_enabled(enabled=True, user=admin, reason="Investigation closed")
+    drafting_set_enabled(enabled=True, user=root, reason="Investigation closed", organisation=None)
     settled = wait_for(lambda: _drafts_settled(images), timeout=60, what="the backlog to be drafted",
                        on_timeout=worker.log_tail)
     assert {d.status for d in settled} == {DraftStatus.READY}
     assert DraftingControl.current().enabled
+
+
+def test_worker_clinic_switch_off_skips_that_clinics_drafts_and_drafts_the_other_clinics(
+    clinician: Any, drafting_env: dict[str, str], start_worker: Any,
+) -> None:
+    hilltop = UserFactory(username="hugo", organisation=OrganisationFactory(name="Hilltop", slug="hilltop"),
+                          roles=["clinician"])
+    admin = UserFactory(username="adam", organisation=clinician.organisation, roles=["clinic_admin"])
+    # Alice's photos are queued and their messages sent; then her clinic pauses drafting before any worker runs.
+    ours = _upload(clinician, count=2)
+    assert broker_queue_length("gpu") == 2
+    drafting_set_enabled(enabled=False, user=admin, reason="Clinic audit of AI drafts", organisation=clinician.organisation)
+    theirs = _upload(hilltop, count=2, shade=40)
+    assert broker_queue_length("gpu") == 4, "the other clinic's uploads are sent as usual"
+
+    worker = start_worker("clinics", drafting_env)
+    settled = wait_for(lambda: _drafts_settled(theirs), timeout=90, what="the other clinic's drafts",
+                       on_timeout=worker.log_tail)
+    assert {d.status for d in settled} == {DraftStatus.READY}
+    # The worker took the paused clinic's messages too (the queue drains) and left their drafts queued.
+    wait_for(lambda: broker_queue_length("gpu") == 0, timeout=30, what="the queue to drain", on_timeout=worker.log_tail)
+    assert {d.status for d in Draft.objects.filter(image__in=ours)} == {DraftStatus.QUEUED}
+    assert drafts_reconcile().clinics_paused == 1
+
+    drafting_set_enabled(enabled=True, user=admin, reason="Audit done", organisation=clinician.organisation)
+    settled = wait_for(lambda: _drafts_settled(ours), timeout=60, what="the paused clinic's backlog",
+                       on_timeout=worker.log_tail)
+    assert {d.status for d in settled} == {DraftStatus.READY}
 
 
 def test_worker_reconciler_finishes_drafts_whose_messages_were_lost(

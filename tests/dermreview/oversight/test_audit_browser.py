@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
 from dermreview.audit.services.events import audit_log
+from dermreview.drafting.services.queueing import drafting_set_enabled
 from dermreview.review.selectors.case_page import case_page
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +124,21 @@ def test_case_audit_history_partial_shows_the_cases_events_to_auditors_only(caro
     assert f"?case={alice_case.pk}" in html
     assert _render_history(alice, alice_case).strip() == ""
     assert _render_history(mallory, alice_case).strip() == ""
+
+
+def test_audit_browser_shows_every_clinics_auditor_the_global_kill_switch_and_only_its_own_clinic_switch(
+    client_for, carol, adam, oscar, clinic, other_clinic,
+):
+    drafting_set_enabled(enabled=False, user=oscar, reason="Vendor recall", organisation=None)
+    drafting_set_enabled(enabled=False, user=adam, reason="our own pause", organisation=clinic)
+    hilltop_auditor = UserFactory(organisation=other_clinic, roles=["auditor"])
+
+    def switch_events(user):  # noqa: ANN001, ANN202
+        page = client_for(user).get(reverse("oversight:audit"), {"action": "drafting.kill_switch"}).context["page"]
+        return sorted((e.action, e.details["reason"]) for e in page)
+
+    assert switch_events(hilltop_auditor) == [("drafting.kill_switch.global", "Vendor recall")]
+    assert switch_events(carol) == [("drafting.kill_switch", "our own pause"),
+                                    ("drafting.kill_switch.global", "Vendor recall")]
+    export = b"".join(client_for(hilltop_auditor).get(reverse("oversight:audit_export")).streaming_content)
+    assert b"drafting.kill_switch.global" in export and b"our own pause" not in export

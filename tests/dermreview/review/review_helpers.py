@@ -10,6 +10,7 @@ from django.utils import timezone
 from dermreview.cases.models import CaptureType, Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.review.models import Review
+from dermreview.review.services.claim import case_claim
 from dermreview.review.services.signoff import review_sign
 from tests import factories
 
@@ -56,6 +57,14 @@ def first_draft(case: Case) -> Draft | None:
     return Draft.objects.filter(image__case=case, status=DraftStatus.READY).order_by("pk").first()
 
 
+def claim(case: Case, reviewer: Any, *, seconds_ago: float = 45) -> Case:
+    """Claim `case` for `reviewer` through the real service, as if they had started `seconds_ago`."""
+    case_claim(case=case, user=reviewer)
+    Case.objects.filter(pk=case.pk).update(claimed_at=timezone.now() - timedelta(seconds=seconds_ago))
+    case.refresh_from_db()
+    return case
+
+
 def sign(
     case: Case,
     reviewer: Any,
@@ -63,19 +72,24 @@ def sign(
     fields: dict[str, str] | None = None,
     confirmed: Any = FINDING_FIELDS,
     draft: Any = "first",
-    opened_seconds_ago: float = 45,
+    claimed_seconds_ago: float = 45,
     expected_lock_version: int | None = None,
     attestation: bool = True,
     rejection_reason: str = "",
 ) -> Review:
-    """Sign through the real service with sensible defaults (accept the first draft, every field confirmed)."""
+    """Sign through the real service with sensible defaults (accept the first draft, every field confirmed).
+
+    Claims the case for `reviewer` first (as "Start review" does), `claimed_seconds_ago`, unless someone holds it.
+    """
     case.refresh_from_db()
+    if case.active_claim_holder() is None and case.status in (CaseStatus.AWAITING_REVIEW,
+                                                               CaseStatus.NEEDS_SECOND_REVIEW):
+        claim(case, reviewer, seconds_ago=claimed_seconds_ago)
     chosen = first_draft(case) if draft == "first" else draft
     if fields is None:
         fields = chosen.finding_fields() if chosen is not None else dict(NEVUS)
     return review_sign(
         case=case, reviewer=reviewer, fields=fields, confirmed_fields=confirmed, draft=chosen,
-        opened_at=timezone.now() - timedelta(seconds=opened_seconds_ago),
         expected_lock_version=case.lock_version if expected_lock_version is None else expected_lock_version,
         attestation=attestation, rejection_reason=rejection_reason,
     )

@@ -28,11 +28,14 @@ MY_FINDING = {**NEVUS, "summary": "My own blind summary BLIND-8812"}
 def test_blind_first_review_page_withholds_every_draft_string(client, alice, bob):
     case = ready_case(alice, draft=DISTINCTIVE_DRAFT, blind_first=True)
     client.force_login(bob)
+    before = client.get(reverse("review:case", args=[case.pk])).content.decode()
+    assert 'id="start-review-button"' in before and "your own finding" in before and 'id="blind-form"' not in before
+    client.post(reverse("review:claim", args=[case.pk]))  # "Start review"
     response = client.get(reverse("review:case", args=[case.pk]))
     body = response.content.decode()
     assert response.status_code == 200 and 'id="blind-form"' in body
     for text in DISTINCTIVE_DRAFT.values():
-        assert text not in body
+        assert text not in body and text not in before
     assert "0xAgamy" not in body  # not even the model identity hints that a draft exists
     assert not draft_visible_to(case=case, user=bob)
     assert not AuditEvent.objects.filter(action="draft.view").exists()
@@ -50,6 +53,7 @@ def test_blind_first_sign_without_blind_finding_is_refused(alice, bob):
 def test_blind_finding_saved_reveals_the_draft_and_is_audited(client, alice, bob):
     case = ready_case(alice, draft=DISTINCTIVE_DRAFT, blind_first=True)
     client.force_login(bob)
+    client.post(reverse("review:claim", args=[case.pk]))
     response = client.post(reverse("review:blind", args=[case.pk]), MY_FINDING)
     assert response.status_code == 302 and response.url == reverse("review:case", args=[case.pk])
     finding = BlindFinding.objects.get(case=case, reviewer=bob)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -81,14 +82,45 @@ def test_case_release_frees_the_case_and_is_audited(alice, bob, dave):
     assert case.claimed_by == dave
 
 
-def test_review_page_claims_on_open_and_shows_holder_to_others(client, alice, bob, dave):
+def test_review_page_get_never_claims_even_from_another_sites_link(client, alice, bob):
     case = ready_case(alice)
     client.force_login(bob)
-    assert "You have claimed this case" in client.get(reverse("review:case", args=[case.pk])).content.decode()
-    assert Case.objects.get(pk=case.pk).claimed_by == bob
+    response = client.get(reverse("review:case", args=[case.pk]), HTTP_REFERER="https://evil.example/phish",
+                          HTTP_SEC_FETCH_SITE="cross-site")
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="start-review-button"' in body and 'id="sign-form"' not in body
+    case.refresh_from_db()
+    assert case.claimed_by is None and case.claimed_at is None
+    assert not AuditEvent.objects.filter(action="case.claim").exists()
+    assert not AuditEvent.objects.filter(action="draft.view").exists()  # nothing shown: nothing recorded
+
+
+def test_start_review_without_a_csrf_token_is_refused(alice, bob):
+    case = ready_case(alice)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(bob)
+    assert browser.post(reverse("review:claim", args=[case.pk])).status_code == 403
+    assert browser.post(reverse("review:release_all")).status_code == 403
+    assert Case.objects.get(pk=case.pk).claimed_by is None
+    assert not AuditEvent.objects.filter(action="case.claim").exists()
+
+
+def test_start_review_claims_and_shows_the_form_and_the_holder_to_others(client, alice, bob, dave):
+    case = ready_case(alice)
+    client.force_login(bob)
+    assert client.get(reverse("review:claim", args=[case.pk])).status_code == 405  # a GET never claims
+    response = client.post(reverse("review:claim", args=[case.pk]))
+    assert response.status_code == 302 and response.url == reverse("review:case", args=[case.pk]) + "#review-work"
+    case.refresh_from_db()
+    assert case.claimed_by == bob and case.claimed_at is not None
+    assert AuditEvent.objects.filter(action="case.claim", actor=bob, case_id=case.pk).count() == 1
+    body = client.get(reverse("review:case", args=[case.pk])).content.decode()
+    assert "You have claimed this case" in body and 'id="sign-form"' in body and 'id="release-button"' in body
     client.force_login(dave)
     body = client.get(reverse("review:case", args=[case.pk])).content.decode()
-    assert "bob is reviewing this case" in body and 'id="sign-form"' not in body
+    assert "In review by bob" in body and 'id="sign-form"' not in body and 'id="start-review-button"' not in body
+    refused = client.post(reverse("review:claim", args=[case.pk]))
+    assert refused.status_code == 409 and "bob is reviewing this case" in refused.content.decode()
     queue = client.get(reverse("review:queue")).content.decode()
     assert "bob" in queue and "until" in queue
 
@@ -96,10 +128,42 @@ def test_review_page_claims_on_open_and_shows_holder_to_others(client, alice, bo
 def test_release_view_returns_case_to_the_queue(client, alice, bob):
     case = ready_case(alice)
     client.force_login(bob)
-    client.get(reverse("review:case", args=[case.pk]))
+    client.post(reverse("review:claim", args=[case.pk]))
     response = client.post(reverse("review:release", args=[case.pk]))
     assert response.status_code == 302 and response.url == reverse("review:queue")
-    assert Case.objects.get(pk=case.pk).claimed_by is None
+    case.refresh_from_db()
+    assert case.claimed_by is None and case.claimed_at is None
+
+
+def test_release_all_my_claims_from_the_queue(client, alice, bob, dave):
+    mine = [ready_case(alice), ready_case(alice)]
+    theirs = ready_case(alice)
+    for case in mine:
+        case_claim(case=case, user=bob)
+    case_claim(case=theirs, user=dave)
+    client.force_login(bob)
+    assert "Release all my claims (2)" in client.get(reverse("review:queue")).content.decode()
+    response = client.post(reverse("review:release_all"))
+    assert response.status_code == 302 and response.url == reverse("review:queue")
+    assert not Case.objects.filter(claimed_by=bob).exists()
+    assert Case.objects.get(pk=theirs.pk).claimed_by == dave
+    assert AuditEvent.objects.filter(action="case.release", actor=bob).count() == 2
+    assert 'id="release-all-button"' not in client.get(reverse("review:queue")).content.decode()
+
+
+def test_claim_start_is_kept_on_renewal_and_restarts_after_expiry(alice, bob, dave):
+    case = ready_case(alice)
+    case_claim(case=case, user=bob)
+    started = timezone.now() - timedelta(minutes=5)
+    Case.objects.filter(pk=case.pk).update(claimed_at=started)
+    case_claim(case=case, user=bob)  # "Extend": the review started five minutes ago, still
+    assert case.claimed_at == started
+    Case.objects.filter(pk=case.pk).update(claim_expires_at=timezone.now() - timedelta(seconds=1))
+    case_claim(case=case, user=bob)  # the claim lapsed: a new one starts now
+    assert case.claimed_at > started + timedelta(minutes=4)
+    Case.objects.filter(pk=case.pk).update(claim_expires_at=timezone.now() - timedelta(seconds=1))
+    case_claim(case=case, user=dave)
+    assert case.claimed_by == dave and case.claimed_at > started + timedelta(minutes=4)
 
 
 def test_case_claim_refused_to_the_first_signer_of_a_high_risk_case(alice, bob, dave):

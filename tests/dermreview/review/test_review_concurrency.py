@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from dermreview.cases.models import CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS
@@ -16,7 +14,7 @@ from dermreview.review.errors import ReviewConflict
 from dermreview.review.forms import opened_token
 from dermreview.review.models import Review
 from dermreview.review.services.signoff import review_sign
-from tests.dermreview.review.review_helpers import NEVUS, first_draft, ready_case, sign
+from tests.dermreview.review.review_helpers import NEVUS, claim, first_draft, ready_case, sign
 
 
 @pytest.mark.django_db
@@ -33,9 +31,10 @@ def test_review_sign_with_stale_lock_version_conflicts_and_returns_the_input(ali
 
 
 @pytest.mark.django_db(transaction=True)
-def test_review_sign_two_reviewers_at_once_one_wins(alice, bob, dave):
-    """Real threads, each on its own database connection, release together on a barrier."""
-    case = ready_case(alice)
+def test_review_sign_two_submissions_at_once_one_wins(alice, bob):
+    """Real threads, each on its own database connection, release together on a barrier: the claim holder's form
+    sent twice at once (two tabs, a double click). Only a claim holder may sign, so this is the race that is left."""
+    case = claim(ready_case(alice), bob)
     draft = first_draft(case)
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
@@ -43,18 +42,17 @@ def test_review_sign_two_reviewers_at_once_one_wins(alice, bob, dave):
     def attempt(reviewer, summary: str) -> None:  # noqa: ANN001
         try:
             barrier.wait(timeout=10)
-            outcomes[reviewer.username] = review_sign(
+            outcomes[summary] = review_sign(
                 case=case, reviewer=reviewer, fields={**NEVUS, "summary": summary},
-                confirmed_fields=FINDING_FIELDS, draft=draft, opened_at=timezone.now() - timedelta(seconds=30),
-                expected_lock_version=0, attestation=True,
+                confirmed_fields=FINDING_FIELDS, draft=draft, expected_lock_version=0, attestation=True,
             )
         except Exception as exc:  # noqa: BLE001 - recorded and asserted below
-            outcomes[reviewer.username] = exc
+            outcomes[summary] = exc
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=attempt, args=(bob, "bob's summary")),
-               threading.Thread(target=attempt, args=(dave, "dave's summary"))]
+    threads = [threading.Thread(target=attempt, args=(bob, "first tab's summary")),
+               threading.Thread(target=attempt, args=(bob, "second tab's summary"))]
     for t in threads:
         t.start()
     for t in threads:
@@ -78,8 +76,10 @@ def test_review_page_conflict_shows_message_and_keeps_the_losers_text(client, al
         **{f"confirm_{name}": "on" for name in FINDING_FIELDS},
     }
     client.force_login(bob)
+    client.post(reverse("review:claim", args=[case.pk]))
     assert client.post(reverse("review:case", args=[case.pk]), {**form, "summary": NEVUS["summary"]}).status_code == 302
     client.force_login(dave)
+    # bob's sign-off came first: dave's form is a version behind, and the lock check says so before anything else.
     response = client.post(reverse("review:case", args=[case.pk]), form)
     assert response.status_code == 409
     body = response.content.decode()

@@ -14,11 +14,18 @@ from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.review.forms import opened_token
 from dermreview.review.models import Review
 from dermreview.review.services.agreement import agreement_score_reviews
+from dermreview.review.services.blind import blind_finding_record
 from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, first_draft, ready_case, sign
 
 pytestmark = pytest.mark.django_db
 
 DRAFT_ONLY_SUMMARY = "DRAFT-ONLY-TEXT-5150 never a finding"
+
+
+def _start(client, case: Case, *, seconds_ago: float = 30) -> None:  # noqa: ANN001
+    """Press "Start review" (a POST), as if `seconds_ago`."""
+    assert client.post(reverse("review:claim", args=[case.pk])).status_code == 302
+    Case.objects.filter(pk=case.pk).update(claimed_at=timezone.now() - timedelta(seconds=seconds_ago))
 
 
 def _sign_form(case: Case, draft: Draft | None, **overrides: str) -> dict[str, object]:
@@ -117,6 +124,33 @@ def test_queue_filters_by_status_body_site_lesion_type_and_age(client, alice, bo
     assert listed(age="older") == {face.pk}
 
 
+def test_queue_reads_nothing_from_a_withheld_blind_first_draft(client, alice, bob, dave, carol):
+    """Before a reviewer's own finding, a blind-first case's melanoma draft neither matches the lesion-type filter
+    nor makes the case high-risk in the order or the count: the queue is what it would be without the draft."""
+    now = timezone.now()
+    older = ready_case(alice, created_at=now - timedelta(days=2), patient_ref="NEVUS-OLD")
+    blind = ready_case(alice, draft=MELANOMA, blind_first=True, created_at=now - timedelta(hours=1),
+                       patient_ref="BLIND-MEL")
+
+    def queue(user, **params: str):  # noqa: ANN001, ANN202
+        client.force_login(user)
+        response = client.get(reverse("review:queue"), params)
+        return [c.pk for c in response.context["page"]], response.context["counts"], response.content.decode()
+
+    order, counts, body = queue(bob)
+    assert order == [older.pk, blind.pk]  # oldest first, as if the draft did not exist
+    assert (counts.total, counts.high_risk) == (2, 0) and "risk-flag" not in body
+    assert queue(bob, lesion_type="melanoma")[0] == []
+    assert queue(bob, lesion_type="melanoma")[1].total == 0
+
+    blind_finding_record(case=blind, reviewer=bob, fields=NEVUS)  # bob's own finding: the draft is his to see
+    order, counts, _ = queue(bob)
+    assert order == [blind.pk, older.pk] and counts.high_risk == 1
+    assert queue(bob, lesion_type="melanoma")[0] == [blind.pk]
+    assert queue(dave, lesion_type="melanoma")[0] == [] and queue(dave)[1].high_risk == 0  # per reviewer
+    assert queue(carol, lesion_type="melanoma")[0] == [blind.pk]  # an auditor who never reviews
+
+
 # --- review page ------------------------------------------------------------------------------------------------
 
 
@@ -124,6 +158,7 @@ def test_review_page_shows_photos_draft_identity_and_ai_labels(client, alice, bo
     case = ready_case(alice, drafts=2)
     draft = first_draft(case)
     client.force_login(bob)
+    _start(client, case)
     body = client.get(reverse("review:case", args=[case.pk])).content.decode()
     for image in case.images.all():
         assert reverse("cases:image_file", args=[image.pk]) in body
@@ -140,7 +175,7 @@ def test_review_page_sign_redirects_to_agreement_with_exact_match_then_scores(cl
     case = ready_case(alice)
     draft = first_draft(case)
     client.force_login(bob)
-    client.get(reverse("review:case", args=[case.pk]))
+    _start(client, case, seconds_ago=30)
     case.refresh_from_db()
     response = client.post(reverse("review:case", args=[case.pk]),
                            _sign_form(case, draft, color="dark brown", confirm_color=""))
@@ -161,6 +196,7 @@ def test_review_page_sign_redirects_to_agreement_with_exact_match_then_scores(cl
 def test_review_page_untouched_form_is_refused_with_field_messages(client, alice, bob):
     case = ready_case(alice)
     client.force_login(bob)
+    _start(client, case)
     form = _sign_form(case, first_draft(case))
     for name in FINDING_FIELDS:
         form.pop(f"confirm_{name}")
@@ -172,6 +208,7 @@ def test_review_page_untouched_form_is_refused_with_field_messages(client, alice
 def test_review_page_reject_requires_a_reason(client, alice, bob):
     case = ready_case(alice)
     client.force_login(bob)
+    _start(client, case)
     form = _sign_form(case, first_draft(case), action="reject", lesion_type="lentigo")
     assert client.post(reverse("review:case", args=[case.pk]), form).status_code == 400
     assert not Review.objects.exists()
@@ -182,10 +219,37 @@ def test_review_page_reject_requires_a_reason(client, alice, bob):
 def test_review_page_manual_entry_when_drafting_failed(client, alice, bob):
     case = ready_case(alice, draft_status=DraftStatus.FAILED)
     client.force_login(bob)
+    _start(client, case)
     body = client.get(reverse("review:case", args=[case.pk])).content.decode()
     assert "No usable AI draft" in body and "Your entry" in body and "ai-label" not in body.split('id="sign-form"')[1]
     response = client.post(reverse("review:case", args=[case.pk]), _sign_form(case, None))
     assert response.status_code == 302 and Review.objects.get().outcome == "manual"
+
+
+def test_review_page_time_on_task_runs_from_start_review_not_the_forms_token(client, alice, bob):
+    case = ready_case(alice)
+    client.force_login(bob)
+    _start(client, case, seconds_ago=60)
+    ten_years_back = opened_token(case_id=case.pk, opened_at=timezone.now() - timedelta(days=3653))
+    response = client.post(reverse("review:case", args=[case.pk]),
+                           _sign_form(case, first_draft(case), opened=ten_years_back))
+    assert response.status_code == 302
+    review = Review.objects.get()
+    assert 60_000 <= review.time_on_task_ms < 120_000
+
+
+def test_review_page_sign_without_a_claim_is_409_and_keeps_the_input(client, alice, bob):
+    case = ready_case(alice)
+    client.force_login(bob)
+    form = _sign_form(case, first_draft(case), summary="BOB-TYPED-THIS summary", confirm_summary="")
+    response = client.post(reverse("review:case", args=[case.pk]), form)
+    body = response.content.decode()
+    assert response.status_code == 409 and "Claim the case first" in body and "BOB-TYPED-THIS" in body
+    assert 'id="claim-again-button"' in body and not Review.objects.exists()
+    again = client.post(reverse("review:claim", args=[case.pk]), form)  # "Claim it again and keep my input"
+    assert again.status_code == 200 and "BOB-TYPED-THIS" in again.content.decode()
+    assert 'id="sign-form"' in again.content.decode() and Case.objects.get(pk=case.pk).claimed_by == bob
+    assert client.post(reverse("review:case", args=[case.pk]), form).status_code == 302
 
 
 def test_review_page_tampered_opened_token_is_refused(client, alice, bob):
@@ -200,12 +264,15 @@ def test_review_page_tampered_opened_token_is_refused(client, alice, bob):
 def test_high_risk_flow_shows_disagreement_to_both_reviewers(client, alice, bob, dave):
     case = ready_case(alice, draft=MELANOMA)
     client.force_login(bob)
+    _start(client, case)
     client.post(reverse("review:case", args=[case.pk]), _sign_form(case, first_draft(case)))
     case.refresh_from_db()
     assert case.status == CaseStatus.NEEDS_SECOND_REVIEW
     body = client.get(reverse("review:case", args=[case.pk])).content.decode()
     assert "You signed the first review" in body and 'id="sign-form"' not in body
+    assert 'id="start-review-button"' not in body  # the first signer cannot take round 2
     client.force_login(dave)
+    _start(client, case)
     page = client.get(reverse("review:case", args=[case.pk])).content.decode()
     first_review = Review.objects.get()
     assert 'id="sign-form"' in page and reverse("review:result", args=[first_review.pk]) not in page  # independent
@@ -226,7 +293,8 @@ def test_mark_every_photo_ungradable_requests_a_new_photo(client, alice, bob):
     case = ready_case(alice, drafts=2)
     first, second = case.images.all()
     client.force_login(bob)
-    client.get(reverse("review:case", args=[case.pk]))
+    _start(client, case)
+    assert "Mark this photo ungradable" in client.get(reverse("review:case", args=[case.pk])).content.decode()
     client.post(reverse("review:ungradable", args=[first.pk]), {"category": "blur", "detail": "motion"})
     assert Case.objects.get(pk=case.pk).status == CaseStatus.AWAITING_REVIEW
     client.post(reverse("review:ungradable", args=[second.pk]), {"category": "glare"})
@@ -293,6 +361,6 @@ def test_case_page_shows_status_and_final_finding_never_the_draft(client, alice,
 def test_case_page_in_review_while_claimed(client, alice, bob):
     case = ready_case(alice)
     client.force_login(bob)
-    client.get(reverse("review:case", args=[case.pk]))
+    _start(client, case)
     client.force_login(alice)
     assert "In review" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()

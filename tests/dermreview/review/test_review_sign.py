@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
-from dermreview.cases.models import CaseStatus
+from dermreview.cases.models import Case, CaseStatus, DiagnosisClass
 from dermreview.drafting.models import FINDING_FIELDS, DraftStatus
 from dermreview.review.errors import (
     ReviewConflict,
@@ -21,7 +21,7 @@ from dermreview.review.errors import (
 from dermreview.review.models import Review, ReviewOutcome
 from dermreview.review.services.rules import high_risk_class_named
 from dermreview.review.services.signoff import review_amend, review_sign
-from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, first_draft, ready_case, sign
+from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, claim, first_draft, ready_case, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def test_review_sign_accepting_every_confirmed_field_makes_case_final(alice, bob):
     case = ready_case(alice)
     draft = first_draft(case)
-    review = sign(case, bob, opened_seconds_ago=42)
+    review = sign(case, bob, claimed_seconds_ago=42)
     case.refresh_from_db()
     assert case.status == CaseStatus.FINAL and case.lock_version == 1 and case.claimed_by is None
     assert review.outcome == ReviewOutcome.ACCEPTED and review.all_unchanged and review.edited_fields == []
@@ -94,14 +94,42 @@ def test_review_sign_manual_entry_only_when_no_draft_is_ready(alice, bob):
     assert "draft" in caught.value.errors
 
 
-def test_review_sign_requires_every_field_attestation_and_a_sane_opened_at(alice, bob):
-    case = ready_case(alice)
+def test_review_sign_requires_every_field_and_the_attestation(alice, bob):
+    case = claim(ready_case(alice), bob)
     with pytest.raises(ReviewInvalid) as caught:
         review_sign(case=case, reviewer=bob, fields={**NEVUS, "borders": "   "}, confirmed_fields=FINDING_FIELDS,
-                    draft=first_draft(case), opened_at=timezone.now() + timedelta(hours=1),
-                    expected_lock_version=0, attestation=False)
-    assert {"borders", "attestation", "opened_at"} <= set(caught.value.errors)
+                    draft=first_draft(case), expected_lock_version=0, attestation=False)
+    assert {"borders", "attestation"} <= set(caught.value.errors)
     assert not Review.objects.exists()
+
+
+def test_review_sign_requires_the_signers_own_current_claim(alice, bob):
+    case = ready_case(alice)
+
+    def attempt() -> Review:
+        case.refresh_from_db()
+        return review_sign(case=case, reviewer=bob, fields=NEVUS, confirmed_fields=FINDING_FIELDS,
+                           draft=first_draft(case), expected_lock_version=0, attestation=True)
+
+    with pytest.raises(ReviewNotAllowed) as caught:
+        attempt()  # nobody holds the case
+    assert caught.value.code == "claim_required" and caught.value.http_status == 409
+    assert "Claim the case first" in caught.value.message
+    claim(case, bob)
+    Case.objects.filter(pk=case.pk).update(claim_expires_at=timezone.now() - timedelta(seconds=1))
+    with pytest.raises(ReviewNotAllowed) as caught:
+        attempt()  # bob's claim has lapsed
+    assert caught.value.code == "claim_required" and not Review.objects.exists()
+    claim(case, bob)
+    assert attempt().reviewer == bob
+
+
+def test_review_sign_time_on_task_runs_from_the_claim_on_the_servers_clock(alice, bob):
+    case = claim(ready_case(alice), bob, seconds_ago=90)
+    review = sign(case, bob)  # bob holds the claim already: the helper leaves it as it is
+    assert review.opened_at == case.claimed_at  # the stored start is the claim's
+    assert review.time_on_task_ms == int((review.signed_at - case.claimed_at).total_seconds() * 1000)
+    assert 90_000 <= review.time_on_task_ms < 150_000
 
 
 def test_review_sign_rejects_a_draft_of_another_case(alice, bob):
@@ -159,13 +187,15 @@ def test_review_sign_high_risk_final_finding_needs_second_review(alice, bob):
     assert case.status == CaseStatus.NEEDS_SECOND_REVIEW and case.high_risk
 
 
+# The class names of the diagnosis vocabulary (cases.DiagnosisClass); tests/dermreview/review/test_high_risk.py
+# holds the full table, Unicode attacks included.
 @pytest.mark.parametrize(("text", "expected"), [
-    ("melanoma", "melanoma"),
-    ("Amelanotic MELANOMA in situ", "melanoma"),
-    ("?melanomas", "melanoma"),
-    ("basal-cell carcinoma", "basal cell carcinoma"),
-    ("nodular BCC", "basal cell carcinoma"),
-    ("cutaneous squamous  cell carcinoma", "squamous cell carcinoma"),
+    ("melanoma", "Melanoma"),
+    ("Amelanotic MELANOMA in situ", "Amelanotic melanoma"),
+    ("?melanomas", "Melanoma"),
+    ("basal-cell carcinoma", "Basal cell carcinoma"),
+    ("nodular BCC", "Nodular basal cell carcinoma"),
+    ("cutaneous squamous  cell carcinoma", "Squamous cell carcinoma"),
     ("melanocytic nevus", None),
     ("benign keratosis", None),
     ("", None),
@@ -174,9 +204,13 @@ def test_high_risk_class_named_matches_whole_words_case_insensitively(text, expe
     assert high_risk_class_named(text) == expected
 
 
-def test_high_risk_classes_follow_the_setting(settings):
-    settings.DERMREVIEW_HIGH_RISK_CLASSES = ["merkel cell carcinoma"]
-    assert high_risk_class_named("Merkel cell carcinoma") == "merkel cell carcinoma"
+def test_high_risk_classes_follow_the_vocabulary(alice):
+    # Formerly the DERMREVIEW_HIGH_RISK_CLASSES setting; now the classes' own flags, a clinic's additions included.
+    DiagnosisClass.objects.filter(organisation=None, code="mel").update(high_risk=False)
+    DiagnosisClass.objects.create(organisation=alice.organisation, code="mcc-local", name="Trabecular carcinoma",
+                                  high_risk=True)
+    assert high_risk_class_named("Merkel cell carcinoma") == "Merkel cell carcinoma"
+    assert high_risk_class_named("trabecular carcinoma", organisation_id=alice.organisation_id) == "Trabecular carcinoma"
     assert high_risk_class_named("melanoma") is None
 
 

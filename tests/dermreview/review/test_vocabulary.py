@@ -12,6 +12,7 @@ from django import forms
 from django.db import models
 
 from dermreview.api.serializers.common import FindingFieldsSerializer
+from dermreview.api.serializers.text import NormalisedFindingFieldsSerializer
 from dermreview.drafting.models import FINDING_FIELDS, Draft
 from dermreview.drafting.models import fields as model_fields
 from dermreview.oversight.selectors import model_card
@@ -99,3 +100,18 @@ def test_vocabulary_keeps_line_breaks_only_in_multiline_fields():
     cleaned = rules.clean_finding_fields(_finding(borders="irregular,\n notched", summary="One.\n\nTwo."))
     assert cleaned["borders"] == "irregular, notched"
     assert cleaned["summary"] == "One.\n\nTwo."
+
+
+@pytest.mark.parametrize("spec", FINDING_FIELD_SPECS, ids=lambda spec: spec.name)
+def test_vocabulary_every_layer_refuses_a_hidden_character_in_every_field(spec: FieldSpec):
+    hidden = _finding(**{spec.name: "x\u200by"})
+    with pytest.raises(ReviewInvalid) as caught:
+        rules.clean_finding_fields(hidden)
+    assert set(caught.value.errors) == {spec.name} and "U+200B" in caught.value.errors[spec.name]
+
+    serializer = NormalisedFindingFieldsSerializer(data=hidden)
+    assert not serializer.is_valid() and set(serializer.errors) == {spec.name}
+    assert NormalisedFindingFieldsSerializer(data=_finding(**{spec.name: "a" * spec.max_length})).is_valid()
+
+    form = review_forms.BlindFindingForm(data=hidden)
+    assert not form.is_valid() and set(form.errors) == {spec.name}

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from dermreview.accounts.services.demo import DEMO_USERS, demo_environment_ensure
+from dermreview.accounts.services.demo import DEMO_USERS, MFA_NOTE, demo_environment_ensure
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         if creds.generated:
             self.stdout.write(self.style.WARNING(
                 f"Demo users ({users}) created with the generated password: {creds.password}\n"
-                f"It is kept in {path} (mode 600)."
+                f"It is kept in {path} (mode 600).\n{MFA_NOTE}"
             ))
         else:
-            self.stdout.write(f"Demo users ready ({users}); password in {path}.")
+            self.stdout.write(f"Demo users ready ({users}); password in {path}. {MFA_NOTE}")

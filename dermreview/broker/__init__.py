@@ -1,0 +1,1 @@
+"""The message broker's transports that DermReview ships itself (see `filesystem`, the `make run` default)."""

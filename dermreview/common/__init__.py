@@ -1,0 +1,1 @@
+"""Plain helpers below every app: text normalisation and folding. Imports Django only, never a DermReview app."""

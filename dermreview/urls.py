@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from dermreview.api.views.export_page import findings_export_page
 from dermreview.cases import urls as case_urls
 from dermreview.core import views as core_views
 from dermreview.review.urls import case_page_urlpatterns, draft_status_urlpatterns
@@ -19,6 +20,8 @@ urlpatterns = [
     path("review/", include("dermreview.review.urls")),
     # The case page's draft status and fragments, under their old `drafting` names (see review/urls.py).
     path("review/", include((draft_status_urlpatterns, "drafting"))),
+    # The API's findings export as an oversight page (oversight may not import api; see api/views/export_page.py).
+    path("oversight/export/", findings_export_page, name="findings_export_page"),
     path("oversight/", include("dermreview.oversight.urls")),
     path("api/v1/", include("dermreview.api.urls")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,8 @@ urlpatterns = [
     path("new/", case_pages.case_new, name="new"),
     path("<int:pk>/edit/", case_pages.case_edit, name="edit"),
     path("<int:pk>/images/upload/", uploads.image_upload, name="image_upload"),
+    path("images/<int:image_pk>/capture-type/", uploads.image_capture_type, name="image_capture_type"),
     path("media/images/<int:image_pk>/", media.image_file, name="image_file"),
     path("media/thumbnails/<int:image_pk>/", media.image_thumbnail, name="image_thumbnail"),
+    path("media/display/<int:image_pk>/", media.image_display, name="image_display"),
 ]

@@ -7,10 +7,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
+from dermreview.accounts.roles import Role, has_role
 from dermreview.core import health
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands where its day starts: reviewers on their queue, auditors (who do not review) on Oversight,
+    everyone else (clinicians, administrators, operators) on Cases. LOGIN_REDIRECT_URL points here."""
+    if has_role(request.user, Role.REVIEWER):
+        return redirect("review:queue")
+    if has_role(request.user, Role.AUDITOR) and not has_role(request.user, Role.CLINICIAN):
+        return redirect("oversight:dashboard")
     return redirect("cases:list")
 
 

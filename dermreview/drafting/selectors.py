@@ -213,7 +213,9 @@ def _detail(draft: Draft, *, paused: bool, position: int | None, show_failure_me
         if paused:
             return PAUSED_MESSAGE
         if position is not None:
-            return "Next in the queue." if position == 0 else f"{position} image(s) ahead in the queue."
+            if position == 0:
+                return "Next in the queue."
+            return f"{position} photo{'' if position == 1 else 's'} ahead in the queue."
         return ""
     if status == DraftStatus.RUNNING:
         return "The AI model is drafting a description."

@@ -89,6 +89,8 @@ class ReviewSignForm(FindingFieldsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     attestation = forms.BooleanField(required=False)
+    # Blind-first: the fields switched to the AI's value ("Use the AI's value"), comma-separated, kept by review.js.
+    taken_from_ai = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,6 +99,13 @@ class ReviewSignForm(FindingFieldsForm):
 
     def confirmed_fields(self) -> set[str]:
         return {name for name in FINDING_FIELDS if self.cleaned_data.get(f"confirm_{name}")}
+
+    def clean_taken_from_ai(self) -> list[str]:
+        names = [n.strip() for n in (self.cleaned_data.get("taken_from_ai") or "").split(",") if n.strip()]
+        unknown = [n for n in names if n not in FINDING_FIELDS]
+        if unknown:
+            raise forms.ValidationError("The record of fields taken from the AI draft is damaged: reload the page.")
+        return [name for name in FINDING_FIELDS if name in names]
 
     def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[name], self[f"confirm_{name}"]) for name in FINDING_FIELDS]

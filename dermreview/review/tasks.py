@@ -41,3 +41,20 @@ def agreement_score(self, review_id: int) -> int:  # noqa: ANN001 - Celery's bou
     written = agreement_score_reviews(review_ids=[review_id, *others])
     logger.info("agreement: review %s (+%d others): %d scores stored", review_id, len(others), written)
     return written
+
+
+@shared_task(
+    name="dermreview.review.tasks.notification_email",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+    soft_time_limit=30,
+    time_limit=60,
+    ignore_result=True,
+)
+def notification_email(notification_id: int) -> bool:
+    """Email one clinician notification (default queue). Idempotent: an emailed notification is not sent again."""
+    from dermreview.review.services.notifications import notification_send_email
+
+    return notification_send_email(notification_id=notification_id)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.review.views import amend, case_pages, pages, result
+from dermreview.review.views import adjudication, amend, case_pages, notifications, pages, result
 
 app_name = "review"
 
@@ -12,11 +12,14 @@ urlpatterns: list = [
     path("cases/<int:pk>/blind/", pages.blind_entry, name="blind"),
     path("cases/<int:pk>/claim/", pages.start_review, name="claim"),
     path("cases/<int:pk>/release/", pages.release, name="release"),
+    path("cases/<int:pk>/adjudicate/", adjudication.adjudicate, name="adjudicate"),
     path("claims/release/", pages.release_all, name="release_all"),
     path("images/<int:image_pk>/ungradable/", pages.mark_ungradable, name="ungradable"),
     path("reviews/<int:pk>/", result.result, name="result"),
     path("reviews/<int:pk>/agreement.json", result.result_json, name="result_json"),
     path("reviews/<int:pk>/amend/", amend.amend, name="amend"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
 ]
 
 # The case page and its live parts keep their URLs and names from before they moved here (see

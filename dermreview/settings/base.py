@@ -126,7 +126,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "cases:list"
+LOGIN_REDIRECT_URL = "home"  # the home view sends each role to its own landing page
 LOGOUT_REDIRECT_URL = "login"
 
 SESSION_COOKIE_AGE = env("DERMREVIEW_SESSION_AGE_S")
@@ -191,6 +191,7 @@ if os.environ.get(_retired := "DERMREVIEW_HIGH_RISK_CLASSES", "").strip():
     raise ImproperlyConfigured(f"{_retired} is retired: edit the diagnosis classes (Django admin) instead.")
 DERMREVIEW_BLIND_FIRST_SHARE = env("DERMREVIEW_BLIND_FIRST_SHARE")
 DERMREVIEW_CLAIM_MINUTES = env("DERMREVIEW_CLAIM_MINUTES")
+DERMREVIEW_ADJUDICATION_FIELDS = tuple(env("DERMREVIEW_ADJUDICATION_FIELDS"))
 
 # --- Inference ------------------------------------------------------------------------------------
 DERMREVIEW_DRAFTING_ENABLED = env("DERMREVIEW_DRAFTING_ENABLED")

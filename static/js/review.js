@@ -1,103 +1,9 @@
-/* Review pages: photo zoom/pan, the per-field "AI draft / confirmed / edited" labels, and agreement polling.
+/* Review pages: the per-field "AI draft / confirmed / edited" labels, and agreement polling.
    The server enforces every rule on its own; this only makes the state visible while the reviewer works. */
 (function () {
   "use strict";
 
-  // --- Photo viewer: wheel / pinch zoom, drag pan, +/- buttons, reset. ----------------------------------------
-  var MIN_SCALE = 1, MAX_SCALE = 12, STEP = 1.25;
-
-  function Viewer(block) {
-    this.frame = block.querySelector("[data-viewer]");
-    this.img = this.frame ? this.frame.querySelector("img") : null;
-    this.level = block.querySelector(".zoom-level");
-    this.scale = 1; this.x = 0; this.y = 0;
-    this.pointers = new Map();
-    this.pinchStart = null;
-    if (!this.img) { return; }
-    var self = this;
-    this.frame.addEventListener("wheel", function (event) {
-      event.preventDefault();
-      var factor = event.deltaY < 0 ? STEP : 1 / STEP;
-      self.zoomAt(factor, event.clientX, event.clientY);
-    }, { passive: false });
-    this.frame.addEventListener("pointerdown", function (event) {
-      self.frame.setPointerCapture(event.pointerId);
-      self.pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
-      if (self.pointers.size === 2) { self.pinchStart = { dist: self.pinchDistance(), scale: self.scale }; }
-      self.frame.classList.add("dragging");
-    });
-    this.frame.addEventListener("pointermove", function (event) {
-      var previous = self.pointers.get(event.pointerId);
-      if (!previous) { return; }
-      var current = { x: event.clientX, y: event.clientY };
-      self.pointers.set(event.pointerId, current);
-      if (self.pointers.size === 2 && self.pinchStart) {
-        var mid = self.pinchMidpoint();
-        var target = self.pinchStart.scale * self.pinchDistance() / self.pinchStart.dist;
-        self.zoomAt(target / self.scale, mid.x, mid.y);
-      } else if (self.pointers.size === 1) {
-        self.x += current.x - previous.x;
-        self.y += current.y - previous.y;
-        self.apply();
-      }
-    });
-    function release(event) {
-      self.pointers.delete(event.pointerId);
-      if (self.pointers.size < 2) { self.pinchStart = null; }
-      if (self.pointers.size === 0) { self.frame.classList.remove("dragging"); }
-    }
-    this.frame.addEventListener("pointerup", release);
-    this.frame.addEventListener("pointercancel", release);
-    this.frame.addEventListener("dblclick", function (event) { self.zoomAt(2, event.clientX, event.clientY); });
-    this.frame.addEventListener("keydown", function (event) {
-      if (event.key === "+" || event.key === "=") { self.zoomCentre(STEP); event.preventDefault(); }
-      else if (event.key === "-") { self.zoomCentre(1 / STEP); event.preventDefault(); }
-      else if (event.key === "0") { self.reset(); event.preventDefault(); }
-    });
-    block.querySelectorAll("[data-zoom]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var action = button.getAttribute("data-zoom");
-        if (action === "in") { self.zoomCentre(STEP); }
-        else if (action === "out") { self.zoomCentre(1 / STEP); }
-        else { self.reset(); }
-      });
-    });
-    this.apply();
-  }
-
-  Viewer.prototype.pinchDistance = function () {
-    var p = Array.from(this.pointers.values());
-    return Math.hypot(p[0].x - p[1].x, p[0].y - p[1].y) || 1;
-  };
-  Viewer.prototype.pinchMidpoint = function () {
-    var p = Array.from(this.pointers.values());
-    return { x: (p[0].x + p[1].x) / 2, y: (p[0].y + p[1].y) / 2 };
-  };
-  Viewer.prototype.zoomCentre = function (factor) {
-    var rect = this.frame.getBoundingClientRect();
-    this.zoomAt(factor, rect.left + rect.width / 2, rect.top + rect.height / 2);
-  };
-  // Zoom keeping the point under (clientX, clientY) fixed, so the detail being inspected stays in view.
-  Viewer.prototype.zoomAt = function (factor, clientX, clientY) {
-    var next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.scale * factor));
-    var rect = this.frame.getBoundingClientRect();
-    var px = clientX - rect.left - rect.width / 2, py = clientY - rect.top - rect.height / 2;
-    var ratio = next / this.scale;
-    this.x = px - (px - this.x) * ratio;
-    this.y = py - (py - this.y) * ratio;
-    this.scale = next;
-    this.apply();
-  };
-  Viewer.prototype.reset = function () { this.scale = 1; this.x = 0; this.y = 0; this.apply(); };
-  Viewer.prototype.apply = function () {
-    if (this.scale === 1) { this.x = 0; this.y = 0; }
-    // CSSOM changes are allowed by the CSP (only inline style attributes in markup are not).
-    this.img.style.transform = "translate(" + this.x + "px, " + this.y + "px) scale(" + this.scale + ")";
-    if (this.level) { this.level.textContent = Math.round(this.scale * 100) + "%"; }
-    this.frame.classList.toggle("zoomed", this.scale > 1);
-  };
-
-  document.querySelectorAll(".viewer-block").forEach(function (block) { new Viewer(block); });
+  // The photo viewer (zoom, pan, pinch) is static/js/viewer.js.
 
   // --- Field labels: "AI draft" until confirmed or edited. ----------------------------------------------------
   function clean(text) { return String(text || "").split(/\s+/).filter(Boolean).join(" "); }
@@ -112,10 +18,12 @@
       var confirm = row.querySelector(".confirm input[type=checkbox]");
       var label = row.querySelector(".field-state");
       var edited = clean(input.value) !== clean(row.getAttribute("data-draft"));
+      var own = edited && row.hasAttribute("data-blind") && clean(input.value) === clean(row.getAttribute("data-blind"));
       var state = edited ? "edited" : (confirm && confirm.checked ? "confirmed" : "ai");
       if (state === "ai") { pending += 1; }
-      label.setAttribute("data-state", state);
-      label.textContent = state === "edited" ? "Edited by you" : state === "confirmed" ? "Confirmed by you" : "AI draft";
+      label.setAttribute("data-state", own ? "own" : state);
+      label.textContent = own ? "Your blind finding" : state === "edited" ? "Edited by you"
+        : state === "confirmed" ? "Confirmed by you" : "AI draft";
       label.classList.toggle("ai-label", state === "ai");
       label.classList.toggle("human-label", state !== "ai");
       input.classList.toggle("ai-draft", state === "ai");
@@ -135,6 +43,45 @@
     });
   });
   if (rows.length) { refresh(); }
+
+  // --- Blind-first: the form starts from the reviewer's own finding; "Use the AI's value" / "Use mine" switch a
+  // field, and every field switched to the AI's value is listed in the hidden `taken_from_ai` (the server keeps
+  // it only where the signed text is the draft's). A taken field still needs its "Confirm" tick.
+  var signForm = document.getElementById("sign-form");
+  var taken = signForm ? signForm.querySelector("input[name=taken_from_ai]") : null;
+  var takenSet = new Set(taken && taken.value ? taken.value.split(",").filter(Boolean) : []);
+  function writeTaken() { if (taken) { taken.value = Array.from(takenSet).join(","); } }
+  document.querySelectorAll(".finding-field[data-blind] [data-use]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var row = button.closest(".finding-field");
+      var input = row.querySelector("input[type=text], textarea");
+      var name = row.getAttribute("data-field");
+      var useAi = button.getAttribute("data-use") === "ai";
+      input.value = row.getAttribute(useAi ? "data-draft" : "data-blind");
+      if (useAi) { takenSet.add(name); } else { takenSet.delete(name); }
+      writeTaken();
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      button.setAttribute("aria-pressed", "true");
+      var other = row.querySelector("[data-use='" + (useAi ? "mine" : "ai") + "']");
+      if (other) { other.setAttribute("aria-pressed", "false"); }
+    });
+  });
+
+  // --- Unsaved edits: warn before leaving the page. A form the server sent back (bound) is unsaved already. -----
+  // "Start from: photo N" submits the form (to the claim) and comes back with everything typed, so it is no loss.
+  if (signForm) {
+    var dirty = signForm.hasAttribute("data-unsaved");
+    var submitting = false;
+    signForm.addEventListener("input", function () { dirty = true; });
+    signForm.addEventListener("change", function () { dirty = true; });
+    signForm.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty || submitting) { return; }
+      event.preventDefault();
+      event.returnValue = "";
+    });
+    signForm.setAttribute("data-guarded", "1");  // beforeunload is armed (read by tests and tools)
+  }
 
   // --- After "Start review": move focus to the form the claim opened, so keyboard users continue there. -------
   // The section (tabindex=-1), not its first field: focusing a field would pop up a phone's keyboard unasked.

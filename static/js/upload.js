@@ -86,6 +86,12 @@
       runNewScripts(fresh);
       grid.replaceWith(document.adoptNode(fresh));
     }
+    // The fragment carries the finding box too: a new photo can end "new photo requested".
+    const finding = document.getElementById("case-finding");
+    const freshFinding = doc.getElementById("case-finding");
+    if (finding && freshFinding) {
+      finding.replaceWith(document.adoptNode(freshFinding));
+    }
   }
 
   function updateStatus(report) {
@@ -191,6 +197,15 @@
     upload(input.files);
   });
   input.addEventListener("change", () => showSelected(input.files));
+  // The camera input only on touch devices: on a desktop `capture` means nothing but a second file picker.
+  if (camera) {
+    if (window.matchMedia("(pointer: coarse)").matches) {
+      camera.setAttribute("capture", camera.dataset.capture || "environment");
+    } else {
+      const box = document.getElementById("upload-camera-box");
+      if (box) box.hidden = true;
+    }
+  }
   // A photo just taken with the camera is uploaded at once: there is nothing else to choose.
   if (camera) {
     camera.addEventListener("change", () => {

@@ -1,7 +1,8 @@
 """FHIR R4 (R4B-compatible) export: one `Bundle` of type `collection`, streamed entry by entry.
 
 Per photo a `Media` (the photo by reference to its protected URL, content type, body site); per final finding a
-`DiagnosticReport` (status `final`) with one `Observation` per field, and a `Provenance` whose agents are the AI
+`DiagnosticReport` (status `final`, or `amended` when it supersedes an earlier signed version; only the current
+version of each case is in the bundle, tagged `amendment-in-progress` while an amendment awaits its second reviewer) with one `Observation` per field, and a `Provenance` whose agents are the AI
 model (a `Device` carrying model id, revision and prompt version, as author of the draft) and the signing
 reviewers (`Practitioner`s identified by username and id, as verifiers). Included AI drafts (auditors, on request)
 become `preliminary` reports tagged `unreviewed-ai-draft`, whose only agent is the Device. The patient appears only
@@ -40,6 +41,14 @@ AI_DRAFT_TAG = {"system": "urn:dermreview:label", "code": "unreviewed-ai-draft",
                 "display": "Unreviewed AI draft: not a diagnosis"}
 DIAGNOSIS_CLASS_SYSTEM = "urn:dermreview:diagnosis-class"
 HUMAN_TAG = {"system": "urn:dermreview:label", "code": "reviewer-confirmed", "display": "Reviewer-confirmed finding"}
+AMENDING_TAG = {"system": "urn:dermreview:label", "code": "amendment-in-progress",
+                "display": "Current signed finding; an amendment awaits its second reviewer"}
+
+
+def report_status(record: Record) -> str:
+    """FHIR R4: a report that replaces an earlier signed one is `amended`, else `final`; the bundle holds only the
+    current one. A version after 1 only comes from an amendment (whose round 2 does not name what it supersedes)."""
+    return "amended" if record["supersedes_review_id"] or record["version"] > 1 else "final"
 
 
 class FhirBundleWriter:
@@ -190,8 +199,10 @@ class FhirBundleWriter:
         if when:
             resource["effectiveDateTime"] = when
             resource["issued"] = when
-        if status == "final":
+        if status in ("final", "amended"):
             resource["resultsInterpreter"] = performers
+        if record.get("amendment_in_progress"):
+            resource["meta"]["tag"].append(AMENDING_TAG)
         if media:
             resource["media"] = [{"link": m} for m in media]
         if conclusion:
@@ -218,13 +229,14 @@ class FhirBundleWriter:
             if entry:
                 yield entry
         when = record["signed_at"]
+        status = report_status(record)
         observations, entries = self._observations(
-            prefix=prefix, values=record["fields"], status="final", case=case, when=when,
+            prefix=prefix, values=record["fields"], status=status, case=case, when=when,
             performers=reviewer_refs, media=media, tag=HUMAN_TAG, lesion_class=record.get("lesion_class"),
         )
         yield from entries
         report_url, entry = self._report(
-            record=record, prefix=prefix, status="final", observations=observations, when=when,
+            record=record, prefix=prefix, status=status, observations=observations, when=when,
             performers=reviewer_refs, media=media, tag=HUMAN_TAG, conclusion=record["fields"].get("summary", ""),
         )
         yield entry
@@ -247,7 +259,7 @@ class FhirBundleWriter:
             "target": [{"reference": report_url}, *({"reference": u} for u in observations)],
             "recorded": when,
             "activity": {"coding": [{"system": DATA_OPERATION,
-                                     "code": "UPDATE" if record["supersedes_review_id"] else "CREATE"}]},
+                                     "code": "UPDATE" if status == "amended" else "CREATE"}]},
             "agent": agents,
         }
         if record["ai_draft"] and record["ai_draft"]["draft_id"] is not None:

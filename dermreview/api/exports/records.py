@@ -3,7 +3,9 @@
 One *finding* is a case's current, final version: the last standing sign-off of the latest version (round 2 for a
 dual review), with every sign-off of that version as its reviewers. Only cases whose status is `final` count, so a
 first sign-off still waiting for its second reviewer is not exported as a finding, and voided (amended) sign-offs
-never are. On request, auditors also get every *ready AI draft* of the organisation they may see, as separate records
+are not either, with one exception: while an amendment awaits its second reviewer, the version it supersedes stays
+the current finding (`finding_status: amendment_in_progress`) until the amendment is signed. The case's details
+(patient reference, body site, lesion label) are exported as signed (`Review.signed_context`), not as they are now. On request, auditors also get every *ready AI draft* of the organisation they may see, as separate records
 that say `kind: ai_draft, reviewed: false` and carry no human-confirmed fields. Drafts of a blind-first case are
 left out for an exporter who reviews and has not recorded their own finding for it (`ExportScope.drafts_visible`),
 exactly as the review page withholds them.
@@ -23,9 +25,20 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, TextField
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
 from dermreview.api.serializers.common import AI_DRAFT_LABEL, HUMAN_FINAL_LABEL
@@ -85,14 +98,24 @@ def _batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def final_findings(scope: ExportScope) -> QuerySet[Review]:
-    """The last standing sign-off of each final case of the organisation (one row per finding)."""
+    """The last sign-off of each case's current final finding (one row per finding).
+
+    That is the last standing sign-off of a final case, or, while an amendment of it awaits its second reviewer
+    (the case is not final), the last sign-off of the version the amendment supersedes: it stays the current
+    finding, marked as an amendment in progress, until the amendment is signed. (An amendment voids the whole
+    version at once, so the rounds of one version are either all standing or all voided.)
+    """
     later_round = Review.objects.filter(
         case_id=OuterRef("case_id"), version=OuterRef("version"), round__gt=OuterRef("round"),
-        voided_at__isnull=True,
     )
-    queryset = Review.objects.filter(
-        case__organisation_id=scope.organisation_id, case__status=CaseStatus.FINAL, voided_at__isnull=True,
-    ).filter(~Exists(later_round))
+    pending_amendment = Review.objects.filter(
+        case_id=OuterRef("case_id"), version=OuterRef("version") + 1, round=1, voided_at__isnull=True,
+        supersedes__isnull=False,
+    )
+    standing = Q(case__status=CaseStatus.FINAL, voided_at__isnull=True)
+    amending = Q(voided_at__isnull=False) & ~Q(case__status=CaseStatus.FINAL) & Exists(pending_amendment)
+    queryset = Review.objects.filter(case__organisation_id=scope.organisation_id).filter(
+        standing | amending).filter(~Exists(later_round))
     if scope.since is not None:
         queryset = queryset.filter(signed_at__gte=scope.since)
     return queryset
@@ -119,13 +142,14 @@ _JSON_LISTS = {"edited_text": "edited_fields", "disagreement_text": "disagreemen
                "first_edited_text": "first_round__edited_fields"}
 # The diagnosis class the signed lesion type names (NULL for findings signed before the vocabulary).
 _CLASS_COLUMNS = ("lesion_class__code", "lesion_class__name", "lesion_class__high_risk")
+_SIGNED_CASE_FIELDS = ("patient_ref", "body_site", "lesion_label")
 _FINDING_COLUMNS = (
     "id", "case_id", "version", "round", "signed_at", "outcome", "edited_text", "all_unchanged",
     "disagreement_text", "rejection_reason", "amendment_reason", "supersedes_id", "draft_id",
-    "reviewer_id", "reviewer__username", "case__patient_ref", "case__body_site", "case__lesion_label",
+    "reviewer_id", "reviewer__username", "signed_patient_ref", "signed_body_site", "signed_lesion_label",
     "case__status", *_CLASS_COLUMNS, *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS),
     *(f"ai_{name}" for name in FINDING_FIELDS),
-    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text",
+    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text", "amendment_in_progress",
 )
 _DRAFT_COLUMNS = (
     "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "backend", "created_at",
@@ -140,13 +164,17 @@ def finding_row_query(scope: ExportScope) -> QuerySet[Review]:
     # The earlier round of the same version (only a round-2 row has one), as a LEFT JOIN rather than a query.
     first_round = FilteredRelation("case__reviews", condition=Q(
         case__reviews__round__lt=F("round"), case__reviews__version=F("version"),
-        case__reviews__voided_at__isnull=True,
     ))
     snapshot = {f"ai_{key}": KT(f"draft_snapshot__{key}") for key in _AI_KEYS}
     snapshot |= {f"ai_{name}": KT(f"draft_snapshot__fields__{name}") for name in FINDING_FIELDS}
     lists = {alias: Cast(source, TextField()) for alias, source in _JSON_LISTS.items()}
+    # The case's details as the finding was signed (`signed_context`), the live case only for older sign-offs.
+    signed = {f"signed_{name}": Coalesce(KT(f"signed_context__{name}"), F(f"case__{name}"), output_field=CharField())
+              for name in _SIGNED_CASE_FIELDS}
+    amending = ExpressionWrapper(Q(voided_at__isnull=False), output_field=BooleanField())
     return (
-        final_findings(scope).annotate(first_round=first_round, **snapshot).annotate(**lists)
+        final_findings(scope).annotate(first_round=first_round, **snapshot).annotate(**lists, **signed)
+        .annotate(amendment_in_progress=amending)
         .order_by("signed_at", "id").values_list(*_FINDING_COLUMNS)
     )
 
@@ -213,10 +241,20 @@ _AI_AT = _HEAD + _FIELD_COUNT
 
 
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
-    """A finding row as (sign-off, case and diagnosis class [22 values], final fields, AI image
-    id/model/revision/prompt, AI fields, first-round sign-off [6 values])."""
+    """A finding row as (sign-off, case as signed and diagnosis class [22 values], final fields, AI image
+    id/model/revision/prompt, AI fields, first-round sign-off [6 values]); `amendment_in_progress(row)` is the last."""
     return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT],
-            row[-6:])
+            row[-7:-1])
+
+
+def amendment_in_progress(row: tuple[Any, ...]) -> bool:
+    """Whether the finding row's version is being amended (the amendment awaits its second reviewer)."""
+    return bool(row[-1])
+
+
+def finding_status(in_progress: bool) -> str:
+    """A finding record's `finding_status`: "final", or "amendment_in_progress" while it stays current."""
+    return "amendment_in_progress" if in_progress else "final"
 
 
 def lesion_class_entry(code: str | None, name: str | None, high_risk: bool | None) -> dict[str, Any] | None:
@@ -234,6 +272,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
     first_id, first_reviewer_id, first_username, first_outcome, first_signed_at, first_edited = first
     ai_draft = None
+    in_progress = amendment_in_progress(row)
     if has_ai_draft(draft_id, ai_model_id):
         ai_draft = {
             "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
@@ -267,6 +306,8 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         "rejection_reason": rejection_reason,
         "amendment_reason": amendment_reason,
         "supersedes_review_id": supersedes_id,
+        "finding_status": finding_status(in_progress),
+        "amendment_in_progress": in_progress,
         "reviewers": reviewers,
         "ai_draft": ai_draft,
         "images": images.get(case_id, []),
@@ -310,6 +351,8 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
             "rejection_reason": "",
             "amendment_reason": "",
             "supersedes_review_id": None,
+            "finding_status": "",
+            "amendment_in_progress": False,
             "reviewers": [],
             "ai_draft": {
                 "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,

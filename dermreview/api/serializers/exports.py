@@ -43,10 +43,11 @@ class ExportImageSerializer(serializers.Serializer):
 
 class ExportCaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    patient_ref = serializers.CharField(help_text="Pseudonymous reference; no patient names are exported.")
-    body_site = serializers.CharField()
-    lesion_label = serializers.CharField(allow_blank=True)
-    status = serializers.CharField()
+    patient_ref = serializers.CharField(help_text="Pseudonymous reference; no patient names are exported. For a "
+                                                  "finding: as it was signed.")
+    body_site = serializers.CharField(help_text="For a finding: as it was signed (the case cannot change after).")
+    lesion_label = serializers.CharField(allow_blank=True, help_text="For a finding: as it was signed.")
+    status = serializers.CharField(help_text="The case's status now.")
 
 
 class ExportRecordSerializer(serializers.Serializer):
@@ -66,6 +67,11 @@ class ExportRecordSerializer(serializers.Serializer):
     rejection_reason = serializers.CharField(allow_blank=True)
     amendment_reason = serializers.CharField(allow_blank=True)
     supersedes_review_id = serializers.IntegerField(allow_null=True)
+    finding_status = serializers.ChoiceField(
+        choices=["final", "amendment_in_progress", ""],
+        help_text="`final`, or `amendment_in_progress`: this signed version stays the current finding while its "
+                  "amendment awaits a second reviewer. Empty for AI drafts.")
+    amendment_in_progress = serializers.BooleanField()
     reviewers = ExportReviewerSerializer(many=True)
     ai_draft = DraftSnapshotSerializer(allow_null=True)
     images = ExportImageSerializer(many=True)

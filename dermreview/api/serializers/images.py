@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dermreview.cases.models import CaptureType, LesionImage
+from dermreview.review.selectors.rows import image_positions
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:
@@ -23,19 +24,33 @@ class ImageSerializer(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField(
         help_text="The protected media route (browser session). Access is checked on every request.")
     thumbnail_url = serializers.SerializerMethodField(help_text="The protected thumbnail route (browser session).")
+    display_url = serializers.SerializerMethodField(
+        help_text="The display derivative (long edge <= 2048 px, privately cacheable with an ETag; browser session).")
+    api_display_url = serializers.SerializerMethodField(help_text="The display derivative, for token clients.")
     api_file_url = serializers.SerializerMethodField(
         help_text="The same photo through the same protected view, for token clients.")
     api_thumbnail_url = serializers.SerializerMethodField(help_text="The thumbnail, for token clients.")
     draft_url = serializers.SerializerMethodField(help_text="This photo's AI draft (status, and fields if shown).")
+    position = serializers.SerializerMethodField(
+        help_text="The photo's number on its case (\u201cPhoto 1\u201d is the oldest), as every page names it.")
 
     class Meta:
         model = LesionImage
         fields = [
             "id", "case_id", "capture_type", "content_type", "width", "height", "byte_size", "uploaded_by",
             "created_at", "ungradable", "ungradable_reason", "file_url", "thumbnail_url", "api_file_url",
-            "api_thumbnail_url", "draft_url",
+            "api_thumbnail_url", "display_url", "api_display_url", "draft_url", "position",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_position(self, image: LesionImage) -> int:
+        # One query per case, shared by every photo of a list (the context is the list serializer's).
+        cache = self.context.setdefault("_image_positions", {})
+        if image.case_id not in cache:
+            cache[image.case_id] = image_positions(
+                LesionImage.objects.filter(case_id=image.case_id).only("pk", "created_at"))
+        return cache[image.case_id].get(image.pk, 0)
 
     @extend_schema_field(serializers.URLField())
     def get_file_url(self, image: LesionImage) -> str:
@@ -52,6 +67,14 @@ class ImageSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_api_thumbnail_url(self, image: LesionImage) -> str:
         return _absolute(self.context, reverse("api-image-thumbnail", args=[image.pk]))
+
+    @extend_schema_field(serializers.URLField())
+    def get_display_url(self, image: LesionImage) -> str:
+        return _absolute(self.context, reverse("cases:image_display", args=[image.pk]))
+
+    @extend_schema_field(serializers.URLField())
+    def get_api_display_url(self, image: LesionImage) -> str:
+        return _absolute(self.context, reverse("api-image-display", args=[image.pk]))
 
     @extend_schema_field(serializers.URLField())
     def get_draft_url(self, image: LesionImage) -> str:

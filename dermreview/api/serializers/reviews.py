@@ -19,6 +19,7 @@ from dermreview.api.serializers.text import NormalisedCharField, NormalisedFindi
 from dermreview.cases.models import DiagnosisClass
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.models import BlindFinding, Review
+from dermreview.review.models.review import ReviewResolution
 from dermreview.review.selectors.signoffs import may_see_draft_snapshots
 
 
@@ -69,6 +70,10 @@ class ReviewSerializer(serializers.ModelSerializer):
     fields = serializers.SerializerMethodField(method_name="get_finding_fields",
                                                help_text="The reviewer-confirmed six fields.")
     lesion_class = DiagnosisClassSerializer(read_only=True, allow_null=True)
+    resolution = serializers.ChoiceField(
+        choices=ReviewResolution.choices, allow_blank=True, read_only=True,
+        help_text="On the sign-off that made a dual-reviewed case final: how the two findings were resolved; "
+                  "empty on every other sign-off.")
     ai_draft = serializers.SerializerMethodField(
         help_text="The AI draft the reviewer started from, as shown to them; null without one, and always null for "
                   "clinicians.")
@@ -82,7 +87,8 @@ class ReviewSerializer(serializers.ModelSerializer):
         model = Review
         fields = [
             "id", "kind", "reviewed", "label", "case_id", "version", "round", "reviewer", "reviewer_id",
-            "outcome", "fields", "lesion_class", "edited_fields", "all_unchanged", "disagreement_fields", "rejection_reason",
+            "outcome", "fields", "lesion_class", "edited_fields", "all_unchanged", "disagreement_fields", "resolution",
+            "rejection_reason",
             "ai_draft", "draft_id", "blind_finding_id", "attestation", "opened_at", "signed_at", "time_on_task_ms",
             "supersedes_id", "amendment_reason", "is_void", "voided_at", "voided_by",
         ]
@@ -180,6 +186,8 @@ class AmendSerializer(serializers.Serializer):
     reason = NormalisedCharField(max_length=10_000, allow_blank=True, multiline=True,
                                  help_text="Why the finding changes. Required.")
     opened_at = serializers.DateTimeField(
-        help_text="When you began the amendment: its time on task runs from it (a final case cannot be claimed).")
+        required=False, allow_null=True,
+        help_text="Optional and ignored (accepted for compatibility). Time on task is measured by the server, from "
+                  "when you claimed the final case for the amendment (POST cases/{id}/claim/).")
     expected_lock_version = serializers.IntegerField(min_value=0)
     attestation = serializers.BooleanField()

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from dermreview.accounts.roles import Role
 from dermreview.api.base import OrganisationScopedViewSet
+from dermreview.api.errors import Conflict
 from dermreview.api.pagination import NewestFirstCursorPagination
 from dermreview.api.serializers.cases import (
     CaseCreateSerializer,
@@ -29,11 +30,11 @@ from dermreview.api.serializers.reviews import (
 )
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, LesionImage
-from dermreview.cases.services.case import case_create, case_update
+from dermreview.cases.services.case import CaseSigned, case_create, case_update
 from dermreview.drafting.models import Draft
 from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.services.claim import case_claim, case_release
-from dermreview.review.services.signoff import review_sign
+from dermreview.review.services.signoff import review_sign, state_message
 
 CLINICAL_WRITERS = (Role.CLINICIAN,)
 REVIEWERS = (Role.REVIEWER,)
@@ -55,6 +56,9 @@ def _image_count() -> Coalesce:
                          responses={201: CaseSerializer}),
     retrieve=extend_schema(summary="One case"),
     partial_update=extend_schema(summary="Edit a case's clinical context (clinicians)",
+                                 description="409 `case_signed` while the case is final or awaiting a second "
+                                             "sign-off: its details are part of the signed finding; a reviewer "
+                                             "amends the finding instead (POST reviews/{id}/amend/).",
                                  request=CaseUpdateSerializer, responses={200: CaseSerializer}),
 )
 class CaseViewSet(
@@ -68,7 +72,7 @@ class CaseViewSet(
         "create": CLINICAL_WRITERS, "partial_update": CLINICAL_WRITERS,
         "claim": REVIEWERS, "blind_finding": REVIEWERS, "sign": REVIEWERS,
     }
-    extra_error_statuses = {"claim": (409,), "blind_finding": (409,), "sign": (409,)}
+    extra_error_statuses = {"claim": (409,), "blind_finding": (409,), "sign": (409,), "partial_update": (409,)}
 
     def narrow(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         return queryset.select_related("created_by", "claimed_by").annotate(image_count=_image_count())
@@ -104,7 +108,10 @@ class CaseViewSet(
         case = self.get_object()
         data = CaseUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        case_update(case=case, user=request.user, **data.validated_data)
+        try:
+            case_update(case=case, user=request.user, **data.validated_data)
+        except CaseSigned as refused:
+            raise Conflict(refused.message, code=refused.code) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     # --- review commands: the same services, and so the same rules, as the review pages ----------------------
@@ -162,4 +169,6 @@ class CaseViewSet(
             if draft is None:
                 raise exceptions.ValidationError({"draft_id": ["No such AI draft in your organisation."]})
         review = review_sign(case=case, reviewer=request.user, draft=draft, **values)
-        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+        # `detail` says what the sign-off left the case in, in the words the review pages use.
+        detail = state_message(action="sign", status=case.status, round=review.round)
+        return Response({**ReviewSerializer(review).data, "detail": detail}, status=status.HTTP_201_CREATED)

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -19,7 +19,8 @@ from dermreview.api.base import OrganisationScopedViewSet
 from dermreview.api.errors import Conflict, error_body
 from dermreview.api.serializers.drafts import DraftSerializer
 from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerializer, UploadReportSerializer
-from dermreview.cases.models import LesionImage
+from dermreview.cases.models import CaptureType, LesionImage
+from dermreview.cases.services.image_capture import CaptureTypeRefused, image_capture_type_update
 from dermreview.cases.services.upload import UploadRefused, images_upload, upload_files_read
 from dermreview.cases.views import media
 from dermreview.drafting.services.draft_view import draft_view_record
@@ -45,9 +46,9 @@ def _refusal(refused: UploadRefused) -> exceptions.APIException:
 class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganisationScopedViewSet):
     queryset = LesionImage.objects.all()
     serializer_class = ImageSerializer
-    write_roles = {"create": (Role.CLINICIAN,)}
+    write_roles = {"create": (Role.CLINICIAN,), "partial_update": (Role.CLINICIAN, Role.REVIEWER)}
     throttle_scopes = {"create": "api_upload"}
-    extra_error_statuses = {"create": (409,)}
+    extra_error_statuses = {"create": (409,), "partial_update": (409,)}
 
     def get_parsers(self) -> list[Any]:
         # Photos arrive as multipart only; anything else is a 415, not a confusing "no files".
@@ -89,6 +90,25 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
         body["images"] = ImageSerializer(report.accepted, many=True, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED if report.accepted else status.HTTP_200_OK)
 
+    @extend_schema(
+        summary="Correct the photo's capture type (until the case has a signed finding)",
+        description="Only `capture_type` may change; 409 (`case_signed`) once a reviewer has signed the case.",
+        request=inline_serializer("ImageCaptureTypeUpdate", {"capture_type": serializers.ChoiceField(CaptureType.choices)}),
+        responses={200: ImageSerializer},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        image = self.get_object()
+        try:
+            image = image_capture_type_update(image=image, user=request.user,
+                                              capture_type=str(request.data.get("capture_type", "")))
+        except CaptureTypeRefused as refused:
+            if refused.code == "case_signed":
+                raise Conflict(refused.message, code=refused.code) from None
+            error = exceptions.ValidationError({"capture_type": [refused.message]})
+            error.error_code = refused.code  # type: ignore[attr-defined]
+            raise error from None
+        return Response(ImageSerializer(image, context=self.get_serializer_context()).data)
+
     @extend_schema(summary="The photo's AI draft: status, and its fields where your role and blind-first allow",
                    responses={200: DraftSerializer})
     @action(detail=True, methods=["get"], url_path="draft")
@@ -106,6 +126,12 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
         # The browser's protected media view does the access check, headers and audit; DRF has authenticated the
         # caller (token or session) and set `request.user` on the Django request it hands over.
         return media.image_file(request._request, image_pk=int(pk))
+
+    @extend_schema(summary="The photo's display derivative (long edge <= 2048 px; ETag, If-None-Match gives 304)",
+                   responses=IMAGE_BYTES)
+    @action(detail=True, methods=["get"], url_path="display")
+    def display(self, request: Request, pk: str) -> HttpResponse:
+        return media.image_display(request._request, image_pk=int(pk))
 
     @extend_schema(summary="The photo's thumbnail bytes", responses=IMAGE_BYTES)
     @action(detail=True, methods=["get"], url_path="thumbnail")

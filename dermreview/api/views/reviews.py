@@ -68,7 +68,9 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
     @extend_schema(
         summary="Amend a final finding (reviewers)",
         description="Writes version N+1 and voids this version's sign-offs; a high-risk amendment needs a second "
-                    "reviewer again (POST cases/{id}/sign/). 409 when the case changed (`current_lock_version`).",
+                    "reviewer again (POST cases/{id}/sign/). Claim the final case first (POST cases/{id}/claim/): "
+                    "time on task runs from the claim, on the server's clock; `opened_at` is ignored. 409 when the "
+                    "case changed (`current_lock_version`) or the caller holds no claim (`claim_required`).",
         request=AmendSerializer, responses={201: ReviewSerializer},
     )
     @action(detail=True, methods=["post"], url_path="amend")
@@ -76,5 +78,6 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisati
         review = self.get_object()
         data = AmendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        amended = review_amend(review=review, reviewer=request.user, **data.validated_data)
+        values = {name: value for name, value in data.validated_data.items() if name != "opened_at"}
+        amended = review_amend(review=review, reviewer=request.user, **values)
         return Response(ReviewSerializer(amended).data, status=status.HTTP_201_CREATED)

@@ -38,10 +38,15 @@ class CaseStatus(models.TextChoices):
                  all photos ungradable  │   └─high-risk sign-off─┐ │ │ amendment (new version)
                                    ▼   │new photo               ▼ │ ▼
                              needs_new_photo            needs_second_review
+                                                                │ round 2 disagrees on the class (or a
+                                                                ▼ configured field)
+                                                        needs_adjudication ──third reviewer / both agree──▶ final
 
     * `awaiting_review`: photos are in; AI drafts may still be running. A reviewer may claim the case
       (a claim is a lock with an expiry, not a status; the UI shows a claimed case as "in review").
     * `needs_second_review`: the first sign-off named a high-risk class; a second, different reviewer signs.
+    * `needs_adjudication`: the two dual-review sign-offs disagree on the lesion class (or another field in
+      `DERMREVIEW_ADJUDICATION_FIELDS`); a third, different reviewer signs round 3, or the two agree on one version.
     * `final`: every required sign-off exists. Only a sign-off gets here; nothing else writes `final`.
     * An amendment of a final case voids its sign-off and re-enters `final` or `needs_second_review`.
     """
@@ -50,6 +55,7 @@ class CaseStatus(models.TextChoices):
     AWAITING_REVIEW = "awaiting_review", "Awaiting review"
     NEEDS_NEW_PHOTO = "needs_new_photo", "New photo requested"
     NEEDS_SECOND_REVIEW = "needs_second_review", "Needs second review"
+    NEEDS_ADJUDICATION = "needs_adjudication", "Needs adjudication"
     FINAL = "final", "Final"
 
 
@@ -59,7 +65,10 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
         {CaseStatus.NEEDS_NEW_PHOTO, CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.FINAL}
     ),
     CaseStatus.NEEDS_NEW_PHOTO: frozenset({CaseStatus.AWAITING_REVIEW}),
-    CaseStatus.NEEDS_SECOND_REVIEW: frozenset({CaseStatus.FINAL, CaseStatus.AWAITING_REVIEW}),
+    CaseStatus.NEEDS_SECOND_REVIEW: frozenset(
+        {CaseStatus.FINAL, CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_ADJUDICATION}
+    ),
+    CaseStatus.NEEDS_ADJUDICATION: frozenset({CaseStatus.FINAL}),
     CaseStatus.FINAL: frozenset({CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW}),
 }
 

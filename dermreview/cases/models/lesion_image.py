@@ -35,6 +35,9 @@ class LesionImage(models.Model):
     capture_type = models.CharField(max_length=16, choices=CaptureType.choices, default=CaptureType.CLINICAL)
     file = models.FileField(upload_to=_image_path, max_length=255)
     thumbnail = models.FileField(upload_to=_image_path, max_length=255)
+    # Long edge <= 2048 px, what pages show (image_processing.DISPLAY_MAX_SIDE). Empty for photos stored before
+    # derivatives existed until `manage.py photos_derive` runs; the display view serves the original meanwhile.
+    display = models.FileField(upload_to=_image_path, max_length=255, blank=True)
     content_type = models.CharField(max_length=32, help_text="Of the stored (re-encoded) file.")
     sha256 = models.CharField(max_length=64, help_text="Of the uploaded bytes: finds duplicates in a case.")
     width = models.PositiveIntegerField()

@@ -11,10 +11,34 @@ from django.db import transaction
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.audit.services.events import audit_log
-from dermreview.cases.models import Case
+from dermreview.cases.models import Case, CaseStatus
 from dermreview.common.text import TextRefused, normalise_text
 
 EDITABLE_FIELDS = ("body_site", "lesion_label", "clinical_notes")
+# While a finding stands signed (or half-signed), the details it was signed against are fixed.
+SIGNED_STATUSES = frozenset(
+    status for status in (CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW, getattr(CaseStatus, "NEEDS_ADJUDICATION", None))
+    if status is not None
+)
+SIGNED_MESSAGE = (
+    "This case has a signed finding: its details are part of what was signed. Ask a reviewer to amend the finding "
+    "if the body site, lesion label or notes were wrong."
+)
+
+
+class CaseSigned(Exception):
+    """The case's details cannot change: a finding has been signed against them (HTTP 409)."""
+
+    code = "case_signed"
+
+    def __init__(self, message: str = SIGNED_MESSAGE) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def case_editable(case: Case) -> bool:
+    """Whether the case's details may still change (no finding signed against them)."""
+    return case.status not in SIGNED_STATUSES
 # The free-text fields of a case, and whether each keeps line breaks.
 _TEXT_FIELDS = {"patient_ref": False, "lesion_label": False, "clinical_notes": True}
 
@@ -75,19 +99,29 @@ def case_create(
 
 @transaction.atomic
 def case_update(*, case: Case, user: Any, **changes: str) -> Case:
-    """Edit the clinical context of a case (not its status, which only the review services move)."""
+    """Edit the clinical context of a case (not its status, which only the review services move).
+
+    Refused with CaseSigned while the case is final or awaiting a second sign-off: a signed finding was made for
+    these details, and a reviewer amends the finding instead. The case row is locked so a concurrent sign-off
+    either sees the new details or makes this refuse. The audit event carries `changes` {field: [old, new]}.
+    """
     require_role(user, Role.CLINICIAN)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
     changes = _normalised(changes)
-    changed = {name: value for name, value in changes.items() if getattr(case, name) != value}
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not case_editable(locked):
+        raise CaseSigned()
+    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
     if not changed:
         return case
+    old = {name: getattr(locked, name) for name in changed}
     for name, value in changed.items():
         setattr(case, name, value)
     case.full_clean()
     case.save(update_fields=[*changed, "updated_at"])
-    # The notes themselves may hold clinical detail: the audit names the fields, not their content.
-    audit_log(action="case.update", actor=user, obj=case, details={"fields": sorted(changed)})
+    audit_log(action="case.update", actor=user, obj=case, details={
+        "fields": sorted(changed), "changes": {name: [old[name], changed[name]] for name in sorted(changed)},
+    })
     return case

@@ -289,12 +289,14 @@ def _store(
     written.append((image.file.storage, image.file.name))
     image.thumbnail.save(f"{token}-thumb.jpg", ContentFile(clean.thumbnail), save=False)
     written.append((image.thumbnail.storage, image.thumbnail.name))
+    image.display.save(f"{token}-display.jpg", ContentFile(clean.display), save=False)
+    written.append((image.display.storage, image.display.name))
     try:
         with transaction.atomic():
             image.save(force_insert=True)
     except IntegrityError:
         # Another request stored the same photo between our check and our insert.
-        _delete_files([written.pop(), written.pop()])
+        _delete_files([written.pop() for _ in range(3)])
         return _duplicate(item.name, _existing_image_id(case, item.sha256))
     audit_log(
         action="image.upload", actor=user, obj=image, organisation=case.organisation,

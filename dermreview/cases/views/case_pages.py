@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from dermreview.accounts.roles import Role, can_create_cases, require_role
 from dermreview.cases.access import get_case_for_user
 from dermreview.cases.forms import CaseEditForm, CaseFilterForm, CaseForm
-from dermreview.cases.models import Case
-from dermreview.cases.services.case import case_create, case_update
+from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.services.case import SIGNED_MESSAGE, CaseSigned, case_create, case_editable, case_update
 
 
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -29,9 +29,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(status=status)
         if site := form.cleaned_data["body_site"]:
             cases = cases.filter(body_site=site)
+    needs_action = request.GET.get("needs_action") == "1"
+    if needs_action:
+        # A new photo is requested for one of my cases, or a signed/amended finding I have not opened yet
+        # (`notifications` is the review app's related name: the cases app does not import review).
+        unseen = Case.objects.filter(notifications__recipient=request.user, notifications__read_at__isnull=True,
+                                     notifications__kind__in=["signed", "amended"],
+                                     status__in=[CaseStatus.FINAL])  # a filter: `status=` reads as a write
+        cases = cases.filter(Q(created_by=request.user, status=CaseStatus.NEEDS_NEW_PHOTO)
+                             | Q(pk__in=unseen.values("pk")))
     page = Paginator(cases.order_by("-created_at"), 25).get_page(request.GET.get("page"))
     return render(request, "cases/case_list.html", {
         "page": page, "filter_form": form, "can_create": can_create_cases(request.user),
+        "needs_action": needs_action,
     })
 
 
@@ -46,11 +56,23 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a case's details; refused (409, the form shown read-only) once a finding is signed against them."""
     case = get_case_for_user(request.user, pk)
     require_role(request.user, Role.CLINICIAN)
     form = CaseEditForm(request.POST or None, instance=Case.objects.get(pk=case.pk))
-    if request.method == "POST" and form.is_valid():
-        case_update(case=case, user=request.user, **form.cleaned_data)
-        messages.success(request, "Case updated.")
-        return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/case_form.html", {"form": form, "title": f"Edit case {case.pk}", "case": case})
+    signed = not case_editable(case)
+    if request.method == "POST" and not signed and form.is_valid():
+        try:
+            case_update(case=case, user=request.user, **form.cleaned_data)
+        except CaseSigned:
+            signed = True
+        else:
+            messages.success(request, "Case updated.")
+            return redirect("cases:detail", pk=case.pk)
+    if signed:
+        for field in form.fields.values():
+            field.disabled = True
+    status = 409 if signed and request.method == "POST" else 200
+    return render(request, "cases/case_form.html", {
+        "form": form, "title": f"Edit case {case.pk}", "case": case, "signed_message": SIGNED_MESSAGE if signed else "",
+    }, status=status)

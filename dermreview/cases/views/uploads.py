@@ -12,7 +12,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from dermreview.accounts.roles import Role, require_role
-from dermreview.cases.access import get_case_for_user
+from dermreview.cases.access import get_case_for_user, get_image_for_user
+from dermreview.cases.services.image_capture import CaptureTypeRefused, image_capture_type_update
 from dermreview.cases.services.upload import (
     UploadRefused,
     UploadReport,
@@ -45,6 +46,26 @@ def image_upload(request: HttpRequest, pk: int) -> HttpResponse:
         return JsonResponse(report.to_dict(), status=200 if report.any_kept else 400)
     _add_messages(request, report)
     return redirect("cases:detail", pk=case.pk)
+
+
+@require_POST
+def image_capture_type(request: HttpRequest, image_pk: int) -> HttpResponse:
+    """The per-photo capture type select on the case page: JSON for the script, a redirect for a plain form."""
+    image = get_image_for_user(request.user, image_pk)  # outsiders: 404
+    try:
+        image = image_capture_type_update(image=image, user=request.user,
+                                          capture_type=request.POST.get("capture_type", ""))
+    except CaptureTypeRefused as refused:
+        if wants_json(request):
+            status = 409 if refused.code == "case_signed" else 400
+            return JsonResponse({"error": {"code": refused.code, "message": refused.message}}, status=status)
+        messages.error(request, refused.message)
+        return redirect("cases:detail", pk=image.case_id)
+    if wants_json(request):
+        return JsonResponse({"image_id": image.pk, "capture_type": image.capture_type,
+                             "capture_type_label": image.get_capture_type_display()})
+    messages.success(request, f"Photo {image.pk}: capture type set to {image.get_capture_type_display()}.")
+    return redirect("cases:detail", pk=image.case_id)
 
 
 def _refused(request: HttpRequest, case_pk: int, refused: UploadRefused) -> HttpResponse:

@@ -9,6 +9,8 @@ lower-casing: the reviewer's blind finding (B), the AI draft as shown (D) and th
   ``draft_vs_final`` and ``blind_vs_draft`` scores of that review and field). Without both scores a partial
   move cannot be seen and the field counts as not moved.
 * **Moved toward the AI** = adopted or moved closer. **Kept own finding**: eligible and F = B.
+* **Switched to the AI's value**: eligible, and the reviewer pressed "Use the AI's value" for the field on the
+  sign form and signed the draft's text (`Review.taken_from_ai`): an adoption seen as an act, not inferred.
 
 The headline share is moved / eligible with a 95 % Wilson interval. Fields of one review are not independent,
 so a review-level share (reviews with at least one field moved / reviews with at least one eligible field) is
@@ -22,8 +24,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Lower, Trim
+from django.db.models import Avg, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Coalesce, Lower, Trim
 
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.oversight.selectors.filters import (
@@ -72,6 +74,7 @@ class InfluenceRow:
     kept: int
     blind_vs_draft_f1: float | None
     blind_vs_final_f1: float | None
+    switched: int = 0  # eligible fields switched to the AI's value on the sign form ("Use the AI's value")
 
     @property
     def moved(self) -> Proportion:
@@ -142,6 +145,7 @@ def _field_conditions(scorer: Scorer | None) -> tuple[dict[str, Any], dict[str, 
         annotations[f"b_{f}"] = _norm(Coalesce(F(f"blind_finding__{f}"), Value(""), output_field=CharField()))
         annotations[f"d_{f}"] = _norm(draft_attr(f))
         annotations[f"r_{f}"] = _norm(F(f))
+        annotations.setdefault("taken_text", Cast("taken_from_ai", TextField()))
         eligible = ~Q(**{f"b_{f}": F(f"d_{f}")})
         adopted = eligible & Q(**{f"r_{f}": F(f"d_{f}")})
         kept = eligible & Q(**{f"r_{f}": F(f"b_{f}")})
@@ -154,7 +158,9 @@ def _field_conditions(scorer: Scorer | None) -> tuple[dict[str, Any], dict[str, 
                 & Q(**{f"df_{f}__gt": F(f"bd_{f}")})
             )
         conditions[f] = {"eligible": eligible, "adopted": adopted, "kept": kept,
-                         "same": Q(**{f"b_{f}": F(f"d_{f}")})}
+                         "same": Q(**{f"b_{f}": F(f"d_{f}")}),
+                         # The JSON list as text: `"name"` in it, on SQLite and PostgreSQL alike.
+                         "switched": adopted & Q(taken_text__contains=f'"{f}"')}
         conditions[f]["moved"] = adopted
         if closer is not None:
             conditions[f]["closer"] = closer
@@ -184,7 +190,7 @@ def _rows(counts: dict[str, Any], means: dict[tuple[str, str], float]) -> list[I
         InfluenceRow(
             field=f, label=FIELD_LABELS[f], pairs=total, blind_matches_draft=counts[f"same_{f}"],
             eligible=counts[f"eligible_{f}"], adopted=counts[f"adopted_{f}"], closer=counts.get(f"closer_{f}", 0),
-            kept=counts[f"kept_{f}"],
+            kept=counts[f"kept_{f}"], switched=counts[f"switched_{f}"],
             blind_vs_draft_f1=means.get((Comparison.BLIND_VS_DRAFT, f)),
             blind_vs_final_f1=means.get((Comparison.BLIND_VS_FINAL, f)),
         )
@@ -195,7 +201,7 @@ def _rows(counts: dict[str, Any], means: dict[tuple[str, str], float]) -> list[I
             field=OVERALL, label="All fields pooled", pairs=sum(r.pairs for r in rows),
             blind_matches_draft=sum(r.blind_matches_draft for r in rows), eligible=sum(r.eligible for r in rows),
             adopted=sum(r.adopted for r in rows), closer=sum(r.closer for r in rows), kept=sum(r.kept for r in rows),
-            blind_vs_draft_f1=None, blind_vs_final_f1=None,
+            blind_vs_draft_f1=None, blind_vs_final_f1=None, switched=sum(r.switched for r in rows),
         )
     )
     return rows

@@ -15,6 +15,14 @@ class ReviewOutcome(models.TextChoices):
     MANUAL = "manual", "No AI draft; finding entered by hand"
 
 
+class ReviewResolution(models.TextChoices):
+    """How a dual-reviewed finding became final (empty: single review, or not the final sign-off)."""
+
+    CONCORDANT = "concordant", "Concordant: both reviewers agreed"
+    AGREED = "agreed", "Disagreement resolved: the two reviewers agreed on one version"
+    ADJUDICATED = "adjudicated_by_third_reviewer", "Disagreement adjudicated by a third reviewer"
+
+
 class ReviewQuerySet(models.QuerySet["Review"]):
     def visible_to(self, user: Any) -> ReviewQuerySet:
         if not user.is_authenticated or user.organisation_id is None:
@@ -73,6 +81,20 @@ class Review(FindingFieldsMixin):
         "cases.DiagnosisClass", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text="The diagnosis class `lesion_type` names (empty only for findings signed before the vocabulary).",
     )
+    resolution = models.CharField(
+        max_length=32, choices=ReviewResolution.choices, blank=True, default="",
+        help_text="On the sign-off that made a dual-reviewed case final: how the two reviewers' findings were resolved.",
+    )
+    taken_from_ai = models.JSONField(
+        default=list, blank=True,
+        help_text="Blind-first only: the fields the reviewer switched from their own blind finding to the AI draft's "
+        "value on the sign form (\u201cUse the AI's value\u201d), as submitted and checked against the draft.",
+    )
+    signed_context = models.JSONField(
+        default=dict, blank=True,
+        help_text="What the finding was signed against, as it stood at sign-off: the case's patient reference, body "
+        "site, lesion label and lock version, and each photo's id, checksum and capture type. Exports read this.",
+    )
 
     objects = ReviewQuerySet.as_manager()
 
@@ -90,3 +112,14 @@ class Review(FindingFieldsMixin):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+
+def case_context(case: Any) -> dict[str, Any]:
+    """What a finding is signed against (stored as `Review.signed_context`): the case's details and lock version,
+    and its photos (id, checksum, capture type), as they stand now."""
+    photos = case.images.order_by("pk").values_list("pk", "sha256", "capture_type")
+    return {
+        "patient_ref": case.patient_ref, "body_site": case.body_site, "lesion_label": case.lesion_label,
+        "case_version": case.lock_version,
+        "images": [{"id": pk, "sha256": sha, "capture_type": capture} for pk, sha, capture in photos],
+    }

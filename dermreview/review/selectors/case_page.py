@@ -13,10 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 
 from dermreview.accounts.roles import can_audit, can_create_cases, can_review
 from dermreview.audit.models import AuditEvent
-from dermreview.cases.models import CaptureType, Case, CaseStatus
+from dermreview.cases.models import CaptureType, Case, CaseStatus, LesionImage
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.drafting.selectors import ImageDraftView
@@ -27,6 +28,7 @@ from dermreview.review.selectors.rows import (
     FindingRow,
     ImageTile,
     SignOff,
+    image_positions,
     image_tile,
     sign_off,
 )
@@ -42,18 +44,32 @@ class CaseFinding:
 
     `final`: the last standing sign-off of the latest version when the case is final (round 2 for dual review),
     with every signer; `disagreement`: fields the two reviewers of a dual review disagreed on, with both texts.
+    While an amendment awaits its second reviewer, `final` is still the version it supersedes (the current signed
+    finding) and `amending` is the amendment's first sign-off. `supersedes_version`: the version an amendment
+    replaced, once it is final.
     """
 
     final: SignOff | None
     rows: tuple[FindingRow, ...]
     signers: tuple[SignOff, ...]
     first_signed: SignOff | None  # the first sign-off while the case waits for a second reviewer
+    amending: SignOff | None  # the pending amendment's first sign-off (the case is not final meanwhile)
+    supersedes_version: int | None
     disagreement: tuple[Disagreement, ...]
     superseded_count: int
     ungradable: tuple[ImageTile, ...]  # the photos a reviewer could not grade, when a new photo is requested
     can_review: bool
     can_read_reviews: bool
     can_amend: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditChange:
+    """One changed value of an audited edit, for people: "Body site: Back → Face"."""
+
+    label: str
+    old: str
+    new: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +81,7 @@ class AuditRow:
     object_type: str
     object_id: str
     details: dict[str, Any]
+    changes: tuple[AuditChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +115,9 @@ def case_images(*, user: Any, case: Case) -> tuple[ImageTile, ...]:
     """The case's photos, oldest first, each with its AI draft status (and the draft, where `user` may see it)."""
     images = list(case.images.select_related("ungradable_by"))
     views = case_draft_views(user=user, case=case, images=images)
-    return tuple(image_tile(image, view) for image, view in zip(images, views, strict=True))
+    positions = image_positions(images)
+    return tuple(image_tile(image, view, position=positions[image.pk])
+                 for image, view in zip(images, views, strict=True))
 
 
 def case_page(*, user: Any, case: Case, images: Sequence[ImageTile] | None = None) -> CasePage:
@@ -121,8 +140,10 @@ def case_page(*, user: Any, case: Case, images: Sequence[ImageTile] | None = Non
 def case_finding(*, user: Any, case: Case, images: Sequence[ImageTile]) -> CaseFinding:
     reviews = current_reviews(case=case)
     is_final = case.status == CaseStatus.FINAL and bool(reviews)
-    final = reviews[-1] if is_final else None
-    first = reviews[0] if len(reviews) > 1 else None
+    amending = not is_final and bool(reviews) and reviews[0].supersedes_id is not None
+    shown = reviews if is_final else _amended_version(case, reviews[0].version - 1) if amending else []
+    final = shown[-1] if shown else None
+    first = shown[0] if len(shown) > 1 else None
     disagreement: tuple[Disagreement, ...] = ()
     if final is not None and first is not None:
         disagreement = tuple(
@@ -133,14 +154,23 @@ def case_finding(*, user: Any, case: Case, images: Sequence[ImageTile]) -> CaseF
     return CaseFinding(
         final=sign_off(final) if final else None,
         rows=tuple(FindingRow(FIELD_LABELS[name], getattr(final, name)) for name in FINDING_FIELDS) if final else (),
-        signers=tuple(sign_off(r) for r in reviews) if is_final else (),
+        signers=tuple(sign_off(r) for r in shown),
         first_signed=sign_off(reviews[0]) if awaiting_second else None,
+        amending=sign_off(reviews[0]) if amending else None,
+        # A version after 1 only comes from an amendment (whose round 2, if any, does not name what it supersedes).
+        supersedes_version=final.version - 1 if is_final and final is not None and final.version > 1 else None,
         disagreement=disagreement,
         superseded_count=Review.objects.filter(case_id=case.pk, voided_at__isnull=False).count(),
         ungradable=tuple(i for i in images if i.is_ungradable) if case.status == CaseStatus.NEEDS_NEW_PHOTO else (),
         can_review=can_review(user), can_read_reviews=can_review(user) or can_audit(user),
         can_amend=can_review(user) and is_final,
     )
+
+
+def _amended_version(case: Case, version: int) -> list[Review]:
+    """The sign-offs of `version` (voided by the pending amendment), in round order."""
+    return list(Review.objects.filter(case_id=case.pk, version=version)
+                .select_related("reviewer", "voided_by").order_by("round"))
 
 
 def _audit_history(*, user: Any, case: Case) -> tuple[AuditRow, ...] | None:
@@ -152,9 +182,51 @@ def _audit_history(*, user: Any, case: Case) -> tuple[AuditRow, ...] | None:
               .order_by("-sequence")[: CASE_HISTORY_LIMIT + 1])
     return tuple(
         AuditRow(sequence=e.sequence, created_at=e.created_at, actor_username=e.actor_username, action=e.action,
-                 object_type=e.object_type, object_id=e.object_id, details=e.details)
+                 object_type=e.object_type, object_id=e.object_id, details=e.details,
+                 changes=audit_changes(e.details))
         for e in events
     )
+
+
+def audit_changes(details: Any) -> tuple[AuditChange, ...]:
+    """The old → new values an audit event records (`changes` {field: [old, new]}, or a capture type's
+    `old`/`new`), labelled and with choice values shown as people read them."""
+    if not isinstance(details, dict):
+        return ()
+    changes = details.get("changes")
+    if not isinstance(changes, dict):
+        if "old" not in details or "new" not in details:
+            return ()
+        changes = {"capture_type": [details["old"], details["new"]]}
+    return tuple(
+        AuditChange(label=_change_label(name), old=_change_value(name, pair[0]), new=_change_value(name, pair[1]))
+        for name, pair in changes.items() if isinstance(pair, list | tuple) and len(pair) == 2
+    )
+
+
+def _model_field(name: str) -> Any:
+    for model in (Case, LesionImage):
+        try:
+            return model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _change_label(name: str) -> str:
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    field = _model_field(name)
+    label = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
+    return label[:1].upper() + label[1:]
+
+
+def _change_value(name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    field = _model_field(name) if name not in FIELD_LABELS else None
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    return str(choices.get(value, value))
 
 
 def upload_limits() -> UploadLimits:

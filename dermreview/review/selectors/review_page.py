@@ -16,7 +16,14 @@ from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import Review
-from dermreview.review.selectors.rows import FindingRow, ImageTile, SignOff, image_tile, sign_off
+from dermreview.review.selectors.rows import (
+    FindingRow,
+    ImageTile,
+    SignOff,
+    image_positions,
+    image_tile,
+    sign_off,
+)
 from dermreview.review.services.blind import blind_entry_required, blind_finding_for, draft_visible_to
 from dermreview.review.services.rules import any_high_risk
 from dermreview.review.services.signoff import current_reviews
@@ -30,6 +37,8 @@ class DraftChoice:
 
     draft_id: int
     image_id: int
+    image_position: int  # "Photo N": the photo's place on the case (`rows.image_positions`)
+    image_ungradable: bool
     capture_type_label: str
     status: str
     status_label: str
@@ -53,6 +62,7 @@ class ReviewPage:
     needs_blind: bool  # the blind-entry form is shown now: blind finding missing, and the user holds the claim
     blind_pending: bool  # the user must still record a blind finding before seeing the draft (claimed or not)
     blind_rows: tuple[FindingRow, ...]  # the user's own blind finding, as a reminder
+    blind_fields: tuple[tuple[str, str], ...]  # the same, (name, text): the sign form starts from it
     holder: str  # who holds an unexpired claim; "" when no one does
     held_by_me: bool
     can_start_review: bool  # a reviewer who may take the case now: "Start review" claims it
@@ -71,11 +81,13 @@ class ReviewPage:
 def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: bool = True) -> ReviewPage:
     """What the review page shows `user` (a reader of `case`'s organisation: the caller checked access).
 
-    `draft_id` picks the ready draft the form starts from; without one, the first photo's draft when
-    `default_first` (a fresh page), else none (a re-shown form that was submitted without a draft).
+    `draft_id` picks the ready draft the form starts from; without one, when `default_first` (a fresh page), the
+    newest usable (not ungradable) photo's ready draft, else none (a re-shown form submitted without a draft).
     """
     visible = draft_visible_to(case=case, user=user)
-    drafts = _drafts(case) if visible else ()
+    images = list(case.images.select_related("ungradable_by"))
+    positions = image_positions(images)
+    drafts = _drafts(case, positions) if visible else ()
     ready = tuple(d for d in drafts if d.status == DraftStatus.READY)
     holder = case.active_claim_holder()
     writer = can_review(user)
@@ -87,11 +99,13 @@ def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: b
     first_round = next((r for r in reviews if r.round == 1), None)
     first_reviewer_is_me = first_round is not None and first_round.reviewer_id == user.pk
     second_round = case.status == CaseStatus.NEEDS_SECOND_REVIEW
+    blind_fields = _blind_fields(case, user)
     return ReviewPage(
-        case=case, images=tuple(image_tile(i) for i in case.images.select_related("ungradable_by")),
+        case=case, images=tuple(image_tile(i, position=positions[i.pk]) for i in images),
         drafts=drafts, ready_drafts=ready, draft=_chosen(ready, draft_id, default_first=default_first),
         draft_visible=visible, needs_blind=blind_pending and held_by_me, blind_pending=blind_pending,
-        blind_rows=_blind_rows(case, user), holder=str(holder) if holder is not None else "", held_by_me=held_by_me,
+        blind_fields=blind_fields, blind_rows=tuple(FindingRow(FIELD_LABELS[n], v) for n, v in blind_fields),
+        holder=str(holder) if holder is not None else "", held_by_me=held_by_me,
         can_start_review=(writer and case.status in REVIEWABLE and holder is None
                           and not (second_round and first_reviewer_is_me)),
         reviews=tuple(sign_off(r) for r in reviews), history=tuple(sign_off(r) for r in history),
@@ -116,12 +130,13 @@ def ready_draft_for(*, case: Case, draft_id: Any) -> Draft | None:
         return None
 
 
-def _drafts(case: Case) -> tuple[DraftChoice, ...]:
+def _drafts(case: Case, positions: dict[int, int]) -> tuple[DraftChoice, ...]:
     drafts = (Draft.objects.filter(image__case_id=case.pk).select_related("image")
               .order_by("image__created_at", "created_at", "pk"))
     return tuple(
         DraftChoice(
-            draft_id=d.pk, image_id=d.image_id, capture_type_label=d.image.get_capture_type_display(),
+            draft_id=d.pk, image_id=d.image_id, image_position=positions.get(d.image_id, 0),
+            image_ungradable=d.image.is_ungradable, capture_type_label=d.image.get_capture_type_display(),
             status=d.status, status_label=d.get_status_display(), model_id=d.model_id,
             model_revision=d.model_revision, prompt_version=d.prompt_version,
             fields=tuple((name, getattr(d, name)) for name in FINDING_FIELDS),
@@ -132,7 +147,7 @@ def _drafts(case: Case) -> tuple[DraftChoice, ...]:
 
 def _chosen(ready: tuple[DraftChoice, ...], draft_id: Any, *, default_first: bool) -> DraftChoice | None:
     if draft_id in (None, ""):
-        return ready[0] if (ready and default_first) else None
+        return default_draft(ready) if default_first else None
     try:
         wanted = int(draft_id)
     except (ValueError, TypeError):
@@ -140,8 +155,15 @@ def _chosen(ready: tuple[DraftChoice, ...], draft_id: Any, *, default_first: boo
     return next((d for d in ready if d.draft_id == wanted), None)
 
 
-def _blind_rows(case: Case, user: Any) -> tuple[FindingRow, ...]:
+def default_draft(ready: tuple[DraftChoice, ...]) -> DraftChoice | None:
+    """The draft a fresh form starts from: the newest usable photo's, since a photo marked ungradable was
+    replaced by a later upload; the newest of all only when every photo with a ready draft is ungradable."""
+    usable = [d for d in ready if not d.image_ungradable] or list(ready)
+    return max(usable, key=lambda d: (d.image_position, d.draft_id), default=None)
+
+
+def _blind_fields(case: Case, user: Any) -> tuple[tuple[str, str], ...]:
     finding = blind_finding_for(case=case, user=user) if case.blind_first else None
     if finding is None:
         return ()
-    return tuple(FindingRow(FIELD_LABELS[name], value) for name, value in finding.finding_fields().items())
+    return tuple(finding.finding_fields().items())

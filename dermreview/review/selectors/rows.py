@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +25,7 @@ class ImageTile:
     ungradable_reason: str
     ungradable_by: str  # who marked it ungradable; "" when no one did
     draft: ImageDraftView | None = None
+    position: int = 0  # "Photo N" everywhere: its place among the case's photos, from 1 (`image_positions`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +59,25 @@ class Disagreement:
     second: str
 
 
-def image_tile(image: LesionImage, draft: ImageDraftView | None = None) -> ImageTile:
+def image_positions(images: Iterable[LesionImage]) -> dict[int, int]:
+    """Photo number by image id: the place of each photo on its case, from 1, oldest first (the model's ordering,
+    upload time then id). `images` must be all of one case's photos; pages, drafts, messages and the API use it."""
+    ordered = sorted(images, key=lambda image: (image.created_at, image.pk))
+    return {image.pk: n for n, image in enumerate(ordered, start=1)}
+
+
+def image_position(image: LesionImage) -> int:
+    """One photo's number on its case (one query); for messages about a single photo."""
+    return image_positions(LesionImage.objects.filter(case_id=image.case_id).only("pk", "created_at")).get(image.pk, 0)
+
+
+def image_tile(image: LesionImage, draft: ImageDraftView | None = None, *, position: int = 0) -> ImageTile:
     """`image` must come with `ungradable_by` selected, or naming who marked it costs a query per photo."""
     return ImageTile(
         image_id=image.pk, capture_type=image.capture_type, capture_type_label=image.get_capture_type_display(),
         width=image.width, height=image.height, created_at=image.created_at, is_ungradable=image.is_ungradable,
         ungradable_reason=image.ungradable_reason,
-        ungradable_by=str(image.ungradable_by) if image.ungradable_by_id else "", draft=draft,
+        ungradable_by=str(image.ungradable_by) if image.ungradable_by_id else "", draft=draft, position=position,
     )
 
 

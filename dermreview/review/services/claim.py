@@ -8,7 +8,7 @@ Claiming is an explicit act (the review page's "Start review" POST, the API's `P
 a page never claims. `Case.claimed_at` records when the claim was taken: the sign-off measures time on task from
 it, on the server's clock. Renewing one's own unexpired claim keeps it; a claim taken afresh (nobody's, someone
 else's expired one, or one's own expired one) starts it again. A sign-off needs the signer's own current claim
-(`assert_claim_held`).
+(`assert_claim_held`), and so does an amendment: a final case is claimed to amend it ("Start amendment").
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus
 from dermreview.review.errors import ReviewConflict, ReviewNotAllowed, ReviewRoleDenied
 
-CLAIMABLE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
+# A final case is claimed to amend its finding ("Start amendment"): the amendment's time on task runs from that claim.
+CLAIMABLE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.FINAL)
 
 
 def claim_conflict_message(holder: Any, expires_at: Any) -> str:
@@ -37,7 +38,8 @@ def claim_conflict_message(holder: Any, expires_at: Any) -> str:
 def case_claim(*, case: Case, user: Any) -> Case:
     """Claim `case` for `user` (or renew their own claim) until now + DERMREVIEW_CLAIM_MINUTES.
 
-    Raises ReviewRoleDenied for non-reviewers, ReviewNotAllowed when the case is not awaiting a sign-off (or
+    A final case may be claimed too, to amend its finding. Raises ReviewRoleDenied for non-reviewers,
+    ReviewNotAllowed when the case is neither final nor awaiting a sign-off (or
     awaits a second review and `user` signed the first), and ReviewConflict (with `holder`) while another reviewer's claim has not expired. Returns the refreshed case.
     A new claim is audited (`case.claim`); renewing one's own claim is not, to keep the trail readable.
     """
@@ -71,7 +73,7 @@ def case_claim(*, case: Case, user: Any) -> Case:
         if not updated:
             if case.status not in CLAIMABLE_STATUSES:
                 raise ReviewNotAllowed(
-                    f"This case is {case.get_status_display().lower()}: there is nothing to sign now.", code="state"
+                    f"This case is {case.get_status_display().lower()}: there is nothing to sign or amend now.", code="state"
                 )
             holder = case.active_claim_holder(now)
             raise ReviewConflict(
@@ -144,7 +146,8 @@ def assert_claim_held(*, case: Case, user: Any, now: datetime, submitted: dict[s
     holder = case.active_claim_holder(now)
     if holder is None or holder.pk != user.pk or case.claimed_at is None:
         raise ReviewNotAllowed(
-            f"Claim the case first: press Start review (API: POST /api/v1/cases/{case.pk}/claim/), then sign. "
+            f"Claim the case first: press Start review or Start amendment (API: POST /api/v1/cases/{case.pk}/claim/), "
+            "then sign. "
             "Time on task is measured from your claim.", code="claim_required",
         )
     return case.claimed_at

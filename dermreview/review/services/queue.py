@@ -1,4 +1,5 @@
-"""The review queue: the organisation's cases waiting for a sign-off, high-risk first, then oldest first."""
+"""The review queue: the organisation's cases waiting for a sign-off (or an adjudication), high-risk first, then
+oldest first."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dermreview.drafting.models import Draft, DraftStatus
 from dermreview.review.services.blind import drafts_visible_q
 from dermreview.review.services.rules import high_risk_q
 
-QUEUE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
+QUEUE_STATUSES = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.NEEDS_ADJUDICATION)
 # Age filter buckets (case age since creation).
 AGE_CHOICES = {"today": "Under 1 day", "week": "1 to 7 days", "older": "Over 7 days"}
 
@@ -34,6 +35,7 @@ class QueueCounts:
     needs_second_review: int
     high_risk: int
     claimed: int
+    needs_adjudication: int = 0
 
 
 def review_queue(*, user: Any, filters: QueueFilters | None = None) -> QuerySet[Case]:
@@ -107,5 +109,7 @@ def review_queue_counts(*, cases: QuerySet[Case]) -> QueueCounts:
         second=Count("pk", filter=Q(status=CaseStatus.NEEDS_SECOND_REVIEW), distinct=True),
         high_risk=Count("pk", filter=Q(is_high_risk=True), distinct=True),
         claimed=Count("pk", filter=Q(claimed_by__isnull=False, claim_expires_at__gt=now), distinct=True),
+        adjudication=Count("pk", filter=Q(status=CaseStatus.NEEDS_ADJUDICATION), distinct=True),
     )
-    return QueueCounts(agg["total"], agg["awaiting"], agg["second"], agg["high_risk"], agg["claimed"])
+    return QueueCounts(agg["total"], agg["awaiting"], agg["second"], agg["high_risk"], agg["claimed"],
+                       agg["adjudication"])

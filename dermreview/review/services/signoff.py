@@ -5,7 +5,9 @@ Rules:
   `confirmed_fields`, so an untouched, pre-filled form cannot be signed in one click.
 - Dual review: when the chosen draft, any ready draft of the case, or the final finding names a high-risk class
   (`rules.is_high_risk`, through the diagnosis-class vocabulary), round 1 moves the case to `needs_second_review`; a second, different
-  reviewer's round 2 makes it `final`. Fields on which the two disagree are stored on the round-2 row.
+  reviewer's round 2 makes it `final` (resolution `concordant`). Fields on which the two disagree are stored on the
+  round-2 row; a disagreement on the lesion class (or a field in `DERMREVIEW_ADJUDICATION_FIELDS`) sends the case to
+  `needs_adjudication` instead (`services/adjudication.py`).
 - Blind-first cases: round 1 needs the reviewer's BlindFinding first.
 - Claim first: a sign-off needs the signer's own current claim (`claim.assert_claim_held`), and time on task runs
   from when that claim was taken (`Case.claimed_at`) to the server's now. Nothing the client sends is a time.
@@ -31,7 +33,9 @@ from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import Draft
 from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
-from dermreview.review.models import BlindFinding, Review, ReviewOutcome
+from dermreview.review.models import BlindFinding, NotificationKind, Review, ReviewOutcome
+from dermreview.review.models.review import ReviewResolution, case_context
+from dermreview.review.services.adjudication import adjudication_needed
 from dermreview.review.services.blind import blind_finding_for
 from dermreview.review.services.case_lock import (
     STALE_MESSAGE,
@@ -40,7 +44,7 @@ from dermreview.review.services.case_lock import (
     latest_version,
     lock_case,
 )
-from dermreview.review.services.claim import assert_claim_held, assert_not_claimed_by_other
+from dermreview.review.services.claim import assert_claim_held
 from dermreview.review.services.finding_checks import (
     MAX_REASON_LENGTH,
     check_confirmations,
@@ -52,6 +56,7 @@ from dermreview.review.services.finding_checks import (
     snapshot,
     time_on_task,
 )
+from dermreview.review.services.notifications import notification_create
 from dermreview.review.services.rules import ATTESTATION_TEXT, clean_text, fields_differing
 
 
@@ -75,6 +80,7 @@ def review_sign(
     expected_lock_version: int,
     attestation: bool,
     rejection_reason: str = "",
+    taken_from_ai: Collection[str] = (),
 ) -> Review:
     """Sign `reviewer`'s six-field finding for `case`: round 1, or round 2 of a high-risk case.
 
@@ -83,6 +89,8 @@ def review_sign(
     manual entry, allowed only while the case has no ready draft (drafting failed, needs manual entry, kill switch).
 
     `confirmed_fields` must include every field whose final text equals the draft's. `attestation` must be True.
+    `taken_from_ai` (blind-first): the fields the reviewer switched from their blind finding to the draft's value;
+    stored (and audited) only where the final text is the draft's, as the influence measure counts them.
     The reviewer must hold the case's claim: time on task runs from when they took it (stored as the Review's
     `opened_at`) to now, both on the server's clock.
 
@@ -94,6 +102,7 @@ def review_sign(
     submitted = {
         "fields": dict(fields), "confirmed_fields": sorted(confirmed_fields),
         "draft_id": draft.pk if draft is not None else None, "rejection_reason": rejection_reason,
+        "taken_from_ai": sorted(taken_from_ai),
     }
     require_reviewer(reviewer, case)
     now = timezone.now()
@@ -168,14 +177,23 @@ def _write_signoff(
                                  final_lesion_type=cleaned["lesion_type"])
     needs_second = slot.round == 1 and bool(risk_class or locked.high_risk)
     new_status = CaseStatus.NEEDS_SECOND_REVIEW if needs_second else CaseStatus.FINAL
-    locked.assert_transition(new_status)
     disagreement = fields_differing(slot.first.finding_fields(), cleaned, normalised=True) if slot.first else []
+    resolution = ""
+    if slot.round == 2 and slot.first is not None:
+        # A disagreement on the class (or a configured field) is adjudicated, never overwritten by round 2.
+        if adjudication_needed(first=slot.first, cleaned=cleaned):
+            new_status = CaseStatus.NEEDS_ADJUDICATION
+        else:
+            resolution = ReviewResolution.CONCORDANT
+    locked.assert_transition(new_status)
+    taken = _taken_from_ai(submitted["taken_from_ai"], slot, draft, cleaned)
     review = Review.objects.create(
         case=locked, version=slot.version, round=slot.round, reviewer=reviewer, outcome=outcome,
-        draft=draft, draft_snapshot=snapshot(draft), blind_finding=slot.blind,
+        draft=draft, draft_snapshot=snapshot(draft), blind_finding=slot.blind, taken_from_ai=taken,
         edited_fields=edited, all_unchanged=outcome == ReviewOutcome.ACCEPTED,
         rejection_reason=reason, disagreement_fields=disagreement, attestation=ATTESTATION_TEXT,
-        opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms, **cleaned,
+        opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms, resolution=resolution,
+        signed_context=case_context(locked), **cleaned,
     )
     commit_case(locked, expected_lock_version, new_status, bool(risk_class) or locked.high_risk, now, submitted)
     audit_log(
@@ -186,11 +204,22 @@ def _write_signoff(
             "edited_fields": edited, "confirmed_fields": sorted(set(submitted["confirmed_fields"]) - set(edited)),
             "status_from": locked.status, "status_to": new_status, "high_risk_class": risk_class,
             "disagreement_fields": disagreement, "time_on_task_ms": time_on_task_ms,
-            "rejection_reason": reason,
+            "rejection_reason": reason, "resolution": resolution, "taken_from_ai": taken,
         },
     )
+    if new_status == CaseStatus.FINAL:
+        notification_create(case=locked, kind=NotificationKind.SIGNED)
     queue_scoring(review)
     return review
+
+
+def _taken_from_ai(names: list[str], slot: _Slot, draft: Draft | None, cleaned: dict[str, str]) -> list[str]:
+    """The submitted "Use the AI's value" fields that hold: a blind-first sign-off, and the draft's text kept."""
+    if draft is None or slot.blind is None:
+        return []
+    draft_fields = draft.finding_fields()
+    differing = set(fields_differing(draft_fields, cleaned, normalised=True))
+    return [name for name in draft_fields if name in names and name not in differing]
 
 
 def review_amend(
@@ -199,9 +228,9 @@ def review_amend(
     reviewer: Any,
     fields: dict[str, str],
     reason: str,
-    opened_at: datetime,
     expected_lock_version: int,
     attestation: bool,
+    opened_at: datetime | None = None,
 ) -> Review:
     """Amend a final finding: write version N+1 superseding `review`, void version N's sign-offs.
 
@@ -211,8 +240,9 @@ def review_amend(
     second, different reviewer then signs round 2 through `review_sign`). The AI draft shown originally is carried
     over (`draft`, `draft_snapshot`) so edited fields and agreement stay measured against it.
 
-    `opened_at` is when the amendment began: the browser's server-signed form token, or the API caller's word. A
-    final case cannot be claimed, so unlike a sign-off an amendment's time on task is not yet measured from a claim.
+    Claim first, as for a sign-off: the amending reviewer must hold the final case's claim ("Start amendment",
+    API `POST cases/{id}/claim/`), and time on task runs from that claim to the server's now. `opened_at` is
+    accepted for older API clients and ignored: nothing the client sends is a time.
 
     Returns the new Review. Raises the same errors as `review_sign`.
     """
@@ -223,8 +253,8 @@ def review_amend(
     try:
         with transaction.atomic():
             locked = lock_case(case, expected_lock_version, submitted)
-            assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
             current = _amendable(locked, review)
+            claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
             errors: dict[str, str] = {}
             cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
             clean_reason = clean_text(reason)
@@ -232,10 +262,10 @@ def review_amend(
                 errors["reason"] = "Say why the finding is amended."
             elif len(clean_reason) > MAX_REASON_LENGTH:
                 errors["reason"] = f"At most {MAX_REASON_LENGTH} characters."
-            ms = _common_checks(attestation=attestation, started_at=opened_at, now=now, errors=errors)
+            ms = _common_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
             assert cleaned is not None
             amended = _write_amendment(locked, current, reviewer=reviewer, cleaned=cleaned, reason=clean_reason,
-                                       opened_at=opened_at, now=now, time_on_task_ms=ms,
+                                       opened_at=claimed_at, now=now, time_on_task_ms=ms,
                                        expected_lock_version=expected_lock_version, submitted=submitted)
     except IntegrityError:
         raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
@@ -271,6 +301,7 @@ def _write_amendment(
                                  final_lesion_type=cleaned["lesion_type"])
     new_status = CaseStatus.NEEDS_SECOND_REVIEW if (risk_class or locked.high_risk) else CaseStatus.FINAL
     locked.assert_transition(new_status)
+    changed = fields_differing(current.finding_fields(), cleaned)
     voided = list(Review.objects.filter(case=locked, version=current.version, voided_at__isnull=True)
                   .values_list("pk", flat=True))
     Review.objects.filter(pk__in=voided).update(voided_at=now, voided_by=reviewer)
@@ -280,17 +311,19 @@ def _write_amendment(
         edited_fields=edited, all_unchanged=outcome == ReviewOutcome.ACCEPTED,
         rejection_reason=current.rejection_reason, attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms,
-        supersedes=current, amendment_reason=reason, **cleaned,
+        supersedes=current, amendment_reason=reason, signed_context=case_context(locked), **cleaned,
     )
     commit_case(locked, expected_lock_version, new_status, bool(risk_class) or locked.high_risk, now, submitted)
     audit_log(
         action="review.amend", actor=reviewer, obj=amended,
         details={
             "version": amended.version, "supersedes": current.pk, "voided_review_ids": voided,
-            "changed_fields": fields_differing(current.finding_fields(), cleaned), "reason": reason,
+            "changed_fields": changed, "reason": reason,
+            "changes": {name: [getattr(current, name), cleaned[name]] for name in changed},
             "status_from": locked.status, "status_to": new_status, "high_risk_class": risk_class,
         },
     )
+    notification_create(case=locked, kind=NotificationKind.AMENDED)
     queue_scoring(amended)
     return amended
 
@@ -304,3 +337,43 @@ def current_reviews(*, case: Case) -> list[Review]:
         Review.objects.filter(case_id=case.pk, version=latest, voided_at__isnull=True)
         .select_related("reviewer").order_by("round")
     )
+
+
+# --- what the reviewer is told: derived from the state the action left the case in ---------------------------
+
+_STATE_MESSAGES: dict[tuple[str, str, int | None], str] = {
+    ("sign", CaseStatus.FINAL, 1): "Signed. The case is final.",
+    ("sign", CaseStatus.NEEDS_SECOND_REVIEW, 1):
+        "Signed. This finding names a high-risk class: the case now needs a second, different reviewer.",
+    ("sign", CaseStatus.FINAL, 2): "Second review signed. The two findings agree: the case is final.",
+    ("sign", CaseStatus.NEEDS_ADJUDICATION, 2):
+        "Second review signed. It disagrees with the first review: the case now needs adjudication.",
+    ("adjudicate", CaseStatus.FINAL, 3): "Adjudication signed. Your finding settles the disagreement: the case is final.",
+    ("agree", CaseStatus.NEEDS_ADJUDICATION, None):
+        "Your choice is recorded. The case stays in adjudication until the other reviewer confirms it.",
+    ("agree", CaseStatus.FINAL, None): "Both reviewers agree on one finding: the case is final.",
+    ("amend", CaseStatus.FINAL, 1): "Amended. The new version is final.",
+    ("amend", CaseStatus.NEEDS_SECOND_REVIEW, 1):
+        "Amended. The new version names a high-risk class: it now needs a second, different reviewer.",
+    ("blind", CaseStatus.AWAITING_REVIEW, None):
+        "Your finding is saved. The AI draft is now shown: sign your final finding.",
+    ("claim", CaseStatus.AWAITING_REVIEW, None): "You hold this case now: review and sign it.",
+    ("claim", CaseStatus.NEEDS_SECOND_REVIEW, None): "You hold this case now for its second review.",
+    ("release", CaseStatus.AWAITING_REVIEW, None): "released: other reviewers can take it now.",
+    ("release", CaseStatus.NEEDS_SECOND_REVIEW, None):
+        "released: it still needs a second review, by a reviewer other than the first.",
+    ("release", CaseStatus.FINAL, None): "released: the finding stays final.",
+    ("claim", CaseStatus.FINAL, None): "You hold this final case now: amend its finding.",
+    ("ungradable", CaseStatus.NEEDS_NEW_PHOTO, None):
+        "Every photo of this case is ungradable: the clinician is asked for a new photo.",
+    ("ungradable", CaseStatus.AWAITING_REVIEW, None): "Photo marked ungradable. The case still awaits review.",
+}
+
+
+def state_message(*, action: str, status: str, round: int | None = None) -> str:  # noqa: A002 - the model's name
+    """The sentence shown after `action` ("sign", "adjudicate", "agree", "amend", "blind", "claim", "release",
+    "ungradable"), from the status it left the case in and the sign-off's round: never what was hoped for."""
+    for key in ((action, status, round), (action, status, None)):
+        if key in _STATE_MESSAGES:
+            return _STATE_MESSAGES[key]
+    return f"Done. The case is now {CaseStatus(status).label.lower()}."

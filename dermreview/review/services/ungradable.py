@@ -12,7 +12,10 @@ from dermreview.accounts.roles import can_review
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus, LesionImage
 from dermreview.review.errors import ReviewInvalid, ReviewNotAllowed, ReviewRoleDenied
+from dermreview.review.models import NotificationKind
+from dermreview.review.selectors.rows import image_position, image_positions
 from dermreview.review.services.claim import assert_not_claimed_by_other
+from dermreview.review.services.notifications import notification_create
 
 UNGRADABLE_REASONS: dict[str, str] = {
     "blur": "Out of focus / motion blur",
@@ -31,6 +34,14 @@ def ungradable_reason_text(*, category: str, detail: str = "") -> str:
     if category == "other" and not detail:
         raise ReviewInvalid({"detail": "Say what makes the photo ungradable."})
     return f"{UNGRADABLE_REASONS[category]}: {detail}" if detail else UNGRADABLE_REASONS[category]
+
+
+def new_photo_request_text(*, case: Case) -> str:
+    """What the clinician is told: the ungradable photos by their number on the case ("Photo 1"), not their id."""
+    images = list(case.images.all())
+    positions = image_positions(images)
+    named = ", ".join(f"Photo {positions[i.pk]} ({i.ungradable_reason})" for i in images if i.is_ungradable)
+    return f"A new photo is needed: no photo of this case can be graded. {named}." if named else ""
 
 
 def image_mark_ungradable(
@@ -68,7 +79,8 @@ def image_mark_ungradable(
             raise ReviewNotAllowed("This photo is already marked ungradable.", code="state")
         image.refresh_from_db()
         audit_log(action="image.mark_ungradable", actor=reviewer, obj=image,
-                  details={"reason": reason})
+                  details={"reason": reason, "photo": image_position(image),
+                           "changes": {"ungradable_reason": ["", reason]}})
         if not case.images.filter(ungradable_at__isnull=True).exists():
             case.assert_transition(CaseStatus.NEEDS_NEW_PHOTO)
             Case.objects.filter(pk=case.pk).update(
@@ -76,5 +88,7 @@ def image_mark_ungradable(
                 claimed_by=None, claim_expires_at=None, updated_at=now,
             )
             audit_log(action="case.new_photo_requested", actor=reviewer, obj=case,
-                      details={"reason": reason, "ungradable_images": list(case.images.values_list("pk", flat=True))})
+                      details={"reason": reason, "ungradable_images": list(case.images.values_list("pk", flat=True)),
+                               "message": new_photo_request_text(case=case)})
+            notification_create(case=case, kind=NotificationKind.NEW_PHOTO)
     return image

@@ -9,6 +9,8 @@ Thin: check access, ask a selector, record what is shown (once, here), render.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,10 +19,15 @@ from django.views.decorators.http import require_GET
 
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.access import get_case_for_user, get_image_for_user
+from dermreview.cases.models import CaptureType
+from dermreview.cases.services.image_capture import capture_type_editable
 from dermreview.drafting.selectors import PAUSED_MESSAGE
 from dermreview.drafting.services.draft_view import draft_view_record
 from dermreview.review.selectors.case_page import case_images, case_page
 from dermreview.review.selectors.drafts import case_draft_views
+
+if TYPE_CHECKING:
+    from dermreview.cases.models import Case
 
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -32,17 +39,28 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     draft_view_record(views=[image.draft for image in images if image.draft is not None], user=request.user,
                       case=case)
     page = case_page(user=request.user, case=case, images=images)
-    return render(request, "cases/case_detail.html", {"page": page, "case": page.case})
+    return render(request, "cases/case_detail.html",
+                  {"page": page, "case": page.case, **_capture_choices(request, case)})
+
+
+def _capture_choices(request: HttpRequest, case: Case) -> dict[str, object]:
+    """The per-photo capture type select, offered until the case has a signed finding."""
+    editable = capture_type_editable(user=request.user, case=case)
+    return {"capture_types": CaptureType.choices if editable else ()}
 
 
 @require_GET
 def image_grid(request: HttpRequest, pk: int) -> HttpResponse:
-    """The grid fragment alone, so the upload script can refresh it without reloading the page."""
+    """The grid fragment, so the upload script can refresh it without reloading the page. With it comes the
+    finding box (`live`): a new photo can end "new photo requested", and the box must not go stale."""
     case = get_case_for_user(request.user, pk)
     images = case_images(user=request.user, case=case)
     draft_view_record(views=[image.draft for image in images if image.draft is not None], user=request.user,
                       case=case)
-    return render(request, "cases/_image_grid.html", {"case": case, "images": images})
+    page = case_page(user=request.user, case=case, images=images)
+    return render(request, "cases/_image_grid.html", {
+        "case": page.case, "page": page, "images": images, "live": True, **_capture_choices(request, case),
+    })
 
 
 @require_GET

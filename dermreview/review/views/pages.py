@@ -20,9 +20,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from dermreview.accounts.roles import can_audit, can_review
@@ -56,11 +58,11 @@ from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.services.claim import case_claim, case_release, case_release_all
 from dermreview.review.services.queue import QueueFilters, review_queue, review_queue_counts
 from dermreview.review.services.rules import ATTESTATION_TEXT, SUGGESTIONS
-from dermreview.review.services.signoff import review_sign
+from dermreview.review.services.signoff import review_sign, state_message
 from dermreview.review.services.ungradable import image_mark_ungradable, ungradable_reason_text
 
 
-def _require_reader(user: Any) -> None:
+def require_reader(user: Any) -> None:
     if not (can_review(user) or can_audit(user)):
         raise PermissionDenied("Review pages are for reviewers and auditors.")
 
@@ -75,7 +77,7 @@ def require_writer(user: Any) -> None:
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    _require_reader(request.user)
+    require_reader(request.user)
     form = QueueFilterForm(request.GET or None)
     filters = QueueFilters(**form.cleaned_data) if form.is_valid() else QueueFilters()
     cases = review_queue(user=request.user, filters=filters)
@@ -95,7 +97,7 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the case read-only, with "Start review" (or who holds it); the blind-entry or sign form only while the
     user holds the claim. Never claims: a GET, even from another site's link, changes nothing. POST: sign."""
     case = get_case_for_user(request.user, pk)
-    _require_reader(request.user)
+    require_reader(request.user)
     if request.method == "POST":
         require_writer(request.user)
         return _sign(request, case)
@@ -105,8 +107,10 @@ def review_case(request: HttpRequest, pk: int) -> HttpResponse:
     form = None
     if (page.held_by_me and page.reviewable and page.draft_visible
             and not (page.second_round and page.first_reviewer_is_me)):
+        # Blind-first: the form starts from the reviewer's own finding, the draft beside it ("Use the AI's value").
+        start = dict(page.blind_fields) if page.blind_fields else (page.draft.finding_fields() if page.draft else {})
         form = ReviewSignForm(initial={
-            **(page.draft.finding_fields() if page.draft else {}),
+            **start,
             "draft_id": page.draft.draft_id if page.draft else None,
             "lock_version": case.lock_version, "opened": opened_token(case_id=case.pk), "action": "sign",
         })
@@ -128,11 +132,30 @@ def start_review(request: HttpRequest, pk: int) -> HttpResponse:
         page = review_page(user=request.user, case=Case.objects.get(pk=case.pk))
         return _render_review(request, page, form=None, claim_message=exc.message, status=exc.http_status)
     if "lock_version" in request.POST:
-        form = ReviewSignForm(request.POST)
+        data, draft = _switched_draft(request, case)
+        form = ReviewSignForm(data)
         form.is_valid()
-        draft = ready_draft_for(case=case, draft_id=request.POST.get("draft_id"))
         return _render_review(request, _resubmitted_page(request, case, draft), form=form)
+    messages.info(request, state_message(action="claim", status=case.status))
     return redirect(reverse("review:case", args=[case.pk]) + "#review-work")
+
+
+def _switched_draft(request: HttpRequest, case: Case) -> tuple[Any, Draft | None]:
+    """The posted sign form, moved to the draft a "Start from: photo N" button names (`switch_draft`), if any.
+
+    Every typed value is kept; a field still holding the old draft's text (untouched) takes the new draft's.
+    """
+    data = request.POST.copy()
+    old = ready_draft_for(case=case, draft_id=data.get("draft_id"))
+    new = ready_draft_for(case=case, draft_id=data.get("switch_draft")) if data.get("switch_draft") else None
+    if new is None:
+        return data, old
+    old_fields = old.finding_fields() if old is not None else {}
+    for name, text in new.finding_fields().items():
+        if old is not None and " ".join(data.get(name, "").split()) == " ".join(old_fields[name].split()):
+            data[name] = text
+    data["draft_id"] = str(new.pk)
+    return data, new
 
 
 def _sign(request: HttpRequest, case: Case) -> HttpResponse:
@@ -155,12 +178,32 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
                         expected_lock_version=form.cleaned_data["lock_version"],
                         attestation=form.cleaned_data["attestation"],
                         rejection_reason=form.cleaned_data["rejection_reason"] if rejecting else "",
+                        taken_from_ai=form.cleaned_data["taken_from_ai"],
                     )
                 except ReviewError as exc:
                     return _render_sign_error(request, case, form, draft, exc)
-                messages.success(request, _signed_message(review))
+                messages.success(request, state_message(action="sign", status=case.status,
+                                                        round=review.round))
+                if request.GET.get("then") == "next":  # the "Sign and open next" button's formaction
+                    return _open_next(request, case)
                 return redirect("review:result", pk=review.pk)
     return _render_review(request, _resubmitted_page(request, case, draft), form=form, status=400)
+
+
+def _open_next(request: HttpRequest, signed: Case) -> HttpResponse:
+    """"Sign and open next": the next case in the reviewer's queue order that they could take, shown read-only with
+    "Start review" focused (`#start-review`). It is not claimed: a claim is always the reviewer's own deliberate
+    press, so a stray double submit cannot lock a case away from colleagues. The queue when none is left."""
+    now = timezone.now()
+    taken_by_other = Q(claimed_by__isnull=False, claim_expires_at__gt=now) & ~Q(claimed_by=request.user)
+    signed_first = Q(status=CaseStatus.NEEDS_SECOND_REVIEW, reviews__round=1, reviews__reviewer=request.user,
+                     reviews__voided_at__isnull=True)
+    upcoming = review_queue(user=request.user).exclude(pk=signed.pk).exclude(taken_by_other).exclude(signed_first)
+    following = upcoming.first()
+    if following is None:
+        messages.info(request, "No other case is waiting for you in the queue.")
+        return redirect("review:queue")
+    return redirect(reverse("review:case", args=[following.pk]) + "#start-review")
 
 
 def _render_sign_error(request: HttpRequest, case: Case, form: ReviewSignForm, draft: Draft | None,
@@ -188,12 +231,6 @@ def _resubmitted_page(request: HttpRequest, case: Case, draft: Draft | None) -> 
     return review_page(user=request.user, case=case, draft_id=draft.pk if draft else None, default_first=False)
 
 
-def _signed_message(review: Review) -> str:
-    if review.case.status == CaseStatus.NEEDS_SECOND_REVIEW:
-        return "Signed. This finding names a high-risk class: the case now needs a second, different reviewer."
-    return "Signed. The case is final."
-
-
 def _render_review(
     request: HttpRequest, page: ReviewPage, *, form: ReviewSignForm | None, claim_message: str | None = None,
     conflict: str | None = None, status: int = 200, blind_form: BlindFindingForm | None = None,
@@ -206,7 +243,8 @@ def _render_review(
                   details={"draft_ids": [d.draft_id for d in page.ready_drafts],
                            "shown_in_form": page.draft.draft_id if page.draft else None})
     return render(request, "review/review_case.html", {
-        "page": page, "case": page.case, "form": shown_form, "field_rows": _field_rows(shown_form, page.draft),
+        "page": page, "case": page.case, "form": shown_form,
+        "field_rows": _field_rows(shown_form, page.draft, dict(page.blind_fields)),
         "show_blind": show_blind, "blind_form": blind_form or (BlindFindingForm() if show_blind else None),
         "claim_message": claim_message, "conflict": conflict, "ungradable_form": UngradableForm(),
         "suggestions": SUGGESTIONS, "attestation_text": ATTESTATION_TEXT,
@@ -214,14 +252,15 @@ def _render_review(
     }, status=status)
 
 
-def _field_rows(form: ReviewSignForm | None, draft: DraftChoice | None) -> list[dict[str, Any]]:
-    """Each finding field of the form beside the AI draft's text for it (None: the reviewer's own entry)."""
+def _field_rows(form: ReviewSignForm | None, draft: DraftChoice | None, blind: dict[str, str]) -> list[dict[str, Any]]:
+    """Each finding field of the form beside the AI draft's text for it (None: the reviewer's own entry) and, on a
+    blind-first case, the reviewer's blind text ("Use mine")."""
     if form is None:
         return []
     draft_fields = draft.finding_fields() if draft is not None else {}
     return [
         {"name": name, "field": form[name], "confirm": form[f"confirm_{name}"],
-         "draft_text": draft_fields.get(name), "suggest": name in SUGGESTIONS}
+         "draft_text": draft_fields.get(name), "blind_text": blind.get(name), "suggest": name in SUGGESTIONS}
         for name in FINDING_FIELDS
     ]
 
@@ -242,7 +281,8 @@ def blind_entry(request: HttpRequest, pk: int) -> HttpResponse:
             return _render_review(request, page, form=None, conflict=exc.message, blind_form=form,
                                   status=exc.http_status)
         else:
-            messages.success(request, "Your finding is saved. The AI draft is now shown: sign your final finding.")
+            status = Case.objects.values_list("status", flat=True).get(pk=case.pk)
+            messages.success(request, state_message(action="blind", status=status))
             return redirect("review:case", pk=case.pk)
     return _render_review(request, _resubmitted_page(request, case, None), form=None, blind_form=form, status=400)
 
@@ -256,7 +296,8 @@ def release(request: HttpRequest, pk: int) -> HttpResponse:
     except ReviewNotAllowed as exc:
         messages.error(request, exc.message)
         return redirect("review:case", pk=case.pk)
-    messages.info(request, f"Case #{case.pk} released: other reviewers can take it now.")
+    case.refresh_from_db()
+    messages.info(request, f"Case #{case.pk} " + state_message(action="release", status=case.status))
     return redirect("review:queue")
 
 
@@ -288,10 +329,9 @@ def mark_ungradable(request: HttpRequest, image_pk: int) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("review:case", pk=image.case_id)
     case = Case.objects.get(pk=image.case_id)
+    messages.success(request, state_message(action="ungradable", status=case.status))
     if case.status == CaseStatus.NEEDS_NEW_PHOTO:
-        messages.success(request, "Every photo of this case is ungradable: the clinician is asked for a new photo.")
         return redirect("review:queue")
-    messages.success(request, "Photo marked ungradable.")
     return redirect("review:case", pk=case.pk)
 
 
@@ -300,5 +340,5 @@ def review_for_reader(request: HttpRequest, pk: int) -> Review:
     review = get_object_or_404(
         Review.objects.visible_to(request.user).select_related("case", "reviewer", "blind_finding"), pk=pk
     )
-    _require_reader(request.user)
+    require_reader(request.user)
     return review

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import AgreementScore, Comparison, Review
@@ -62,8 +63,15 @@ def _disagreement(review: Review) -> tuple[Review | None, list[dict[str, str]]]:
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     review = review_for_reader(request, pk)
     other, disagreement = _disagreement(review)
+    agreement = _agreement_rows(review)
+    if agreement["has_draft"]:
+        # The page shows the AI draft's text beside the final finding: a read of the draft, as on the review page.
+        snapshot_id = (review.draft_snapshot or {}).get("draft_id") or review.draft_id
+        audit_log(action="draft.view", actor=request.user, obj=review.case,
+                  details={"via": "review_result", "review_id": review.pk,
+                           "draft_ids": [snapshot_id] if snapshot_id else []})
     return render(request, "review/review_result.html", {
-        "review": review, "case": review.case, **_agreement_rows(review),
+        "review": review, "case": review.case, **agreement,
         "other": other, "disagreement": disagreement, "field_labels": FIELD_LABELS,
         "time_on_task_s": review.time_on_task_ms / 1000,
         "poll_url": reverse("review:result_json", args=[review.pk]),

@@ -16,4 +16,10 @@ SECTION = Section("Review policy", (
     Variable(
         "DERMREVIEW_CLAIM_MINUTES", "int", default=30, minimum=1, meaning="How long a reviewer's claim on a case lasts.",
     ),
+    Variable(
+        "DERMREVIEW_ADJUDICATION_FIELDS", "list", default=["lesion_type"], shown_default="`lesion_type`",
+        example="lesion_type",
+        meaning="Fields on which a disagreement between the two reviewers of a dual review sends the case to "
+                "adjudication by a third reviewer (`lesion_type` compares the diagnosis classes).",
+    ),
 ))

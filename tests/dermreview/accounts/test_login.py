@@ -23,7 +23,8 @@ def test_login_success_is_audited_with_actor_organisation_and_address(client: Cl
     response = _login(client, "alice", PASSWORD)
 
     assert response.status_code == 302
-    assert response["Location"] == "/cases/"
+    assert response["Location"] == "/"  # the home page sends each role to its landing page
+    assert client.get("/")["Location"] == "/cases/"  # a clinician's is the case list
     event = AuditEvent.objects.get(action="auth.login")
     assert event.actor == alice
     assert event.actor_username == "alice"
@@ -106,10 +107,12 @@ def test_login_failures_below_the_limit_are_forgiven_by_a_success(
 
 @pytest.mark.django_db
 def test_login_page_for_a_logged_in_user_goes_to_the_cases(client_for, alice) -> None:  # noqa: ANN001
-    response = client_for(alice).get("/accounts/login/")
+    client = client_for(alice)
+    response = client.get("/accounts/login/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/cases/"
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == "/cases/"
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from dermreview.accounts.models import User
 from dermreview.accounts.roles import Role, roles_of
+from tests.migration_helpers import migrate_to_latest
 
 
 @pytest.mark.django_db(transaction=True)
@@ -19,7 +20,7 @@ def test_earlier_admins_keep_their_access_and_operators_get_no_clinic_role(clini
     admin = User.objects.create_superuser("root", "root@example.org", "a long passphrase 1", organisation=clinic)
     operator = User.objects.create_superuser("ops", "ops@example.org", "a long passphrase 2")
 
-    MigrationExecutor(connection).migrate([("accounts", "0003_clinic_admin_role")])
+    migrate_to_latest()  # accounts 0003, and every app the rollback took back with it
 
     assert Group.objects.filter(name="clinic_admin").exists()
     assert roles_of(User.objects.get(pk=admin.pk)) == frozenset(Role)

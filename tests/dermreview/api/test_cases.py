@@ -112,6 +112,7 @@ def test_case_create_rejects_a_name_as_patient_reference_and_stores_nothing(api,
 
 def test_case_edit_changes_clinical_context_only(api, alice) -> None:  # noqa: ANN001
     case = CaseFactory(organisation=alice.organisation, created_by=alice)
+    case_notes_before = case.clinical_notes
     client = api(alice)
     response = client.patch(f"/api/v1/cases/{case.pk}/", {"clinical_notes": "Bleeds when scratched.",
                                                          "status": "final"}, format="json")
@@ -120,8 +121,18 @@ def test_case_edit_changes_clinical_context_only(api, alice) -> None:  # noqa: A
     assert case.clinical_notes == "Bleeds when scratched."
     assert case.status == CaseStatus.NEW  # status is not an editable field: it is ignored, never written
     assert AuditEvent.objects.filter(action="case.update", case_id=case.pk).get().details == {
-        "fields": ["clinical_notes"]}
+        "fields": ["clinical_notes"], "changes": {"clinical_notes": [case_notes_before, "Bleeds when scratched."]}}
     assert_error(client.patch(f"/api/v1/cases/{case.pk}/", {"body_site": "elbow"}, format="json"), 400, "invalid")
+
+
+@pytest.mark.parametrize("status", [CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW])
+def test_case_edit_is_refused_once_a_finding_is_signed(api, alice, status) -> None:  # noqa: ANN001
+    case = CaseFactory(organisation=alice.organisation, created_by=alice, status=status, body_site="back")
+    error = assert_error(api(alice).patch(f"/api/v1/cases/{case.pk}/", {"body_site": "face"}, format="json"),
+                         409, "case_signed")
+    assert "signed finding" in error["detail"] and "amend" in error["detail"]
+    case.refresh_from_db()
+    assert case.body_site == "back" and not AuditEvent.objects.filter(action="case.update").exists()
 
 
 def test_case_retrieve_is_audited_as_a_view(api, carol, alice_case) -> None:  # noqa: ANN001

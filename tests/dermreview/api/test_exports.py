@@ -22,7 +22,9 @@ from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import Case, CaseStatus, LesionImage
 from dermreview.drafting.models import FINDING_FIELDS, Draft
 from dermreview.review.models import Review, ReviewOutcome
+from dermreview.review.services.signoff import review_amend
 from tests.dermreview.api.conftest import assert_error
+from tests.dermreview.review.review_helpers import MELANOMA, claim, ready_case, sign
 from tests.factories import (
     SAMPLE_FINDING,
     BlindFindingFactory,
@@ -173,7 +175,12 @@ def test_fhir_export_is_a_valid_r4_collection_bundle(api, carol, findings) -> No
     assert "Patient" not in kinds  # the patient is a pseudonymous identifier only
 
     reports = [r for r in resources if r["resourceType"] == "DiagnosticReport"]
-    assert len(reports) == len(findings["final"]) and {r["status"] for r in reports} == {"final"}
+    assert len(reports) == len(findings["final"])
+    # The amended case's report replaces version 1 (`amended`); the others are `final`.
+    amended_case = findings["final"][2]
+    assert {r["identifier"][0]["value"]: r["status"] for r in reports} == {
+        f"case-{findings['final'][0].pk}-v1": "final", f"case-{findings['final'][1].pk}-v1": "final",
+        f"case-{amended_case.pk}-v2": "amended"}
     dual = findings["final"][1]
     report = next(r for r in reports if r["identifier"][0]["value"] == f"case-{dual.pk}-v1")
     assert report["subject"] == {"type": "Patient", "identifier": {
@@ -397,3 +404,48 @@ def test_exports_leave_the_class_empty_for_findings_signed_before_the_vocabulary
     bundle = json.loads(_body(api(alice).get(EXPORT, {"format": "fhir"})))
     lesion_type = next(e["resource"] for e in bundle["entry"] if e["resource"].get("id", "").endswith("lesion-type"))
     assert lesion_type["valueString"] == "some old free text" and "valueCodeableConcept" not in lesion_type
+
+
+def _json_records(client) -> dict[int, dict[str, Any]]:  # noqa: ANN001
+    return {r["case"]["id"]: r for r in json.loads(_body(client.get(EXPORT, {"format": "json"})))["findings"]}
+
+
+def test_exports_give_the_case_details_as_signed_not_as_changed_since(api, alice, bob, carol) -> None:  # noqa: ANN001
+    case = ready_case(alice, body_site="back", lesion_label="left shoulder")
+    review = sign(case, bob)
+    assert review.signed_context["body_site"] == "back" and review.signed_context["case_version"] == 0
+    assert [i["id"] for i in review.signed_context["images"]] == list(case.images.values_list("pk", flat=True))
+    assert review.signed_context["images"][0]["sha256"] == case.images.get().sha256
+    # The page and API refuse the change (other tests); here the row changes behind their back.
+    Case.objects.filter(pk=case.pk).update(body_site="face", lesion_label="cheek")
+    record = _json_records(api(carol))[case.pk]
+    assert (record["case"]["body_site"], record["case"]["lesion_label"]) == ("back", "left shoulder")
+    rows = list(csv.DictReader(io.StringIO(_body(api(carol).get(EXPORT, {"format": "csv"})).decode())))
+    row = next(r for r in rows if r["case_id"] == str(case.pk))
+    assert (row["body_site"], row["lesion_label"], row["finding_status"]) == ("back", "left shoulder", "final")
+
+
+def test_a_pending_amendment_keeps_the_signed_finding_current_in_the_export(api, alice, bob, dave, carol) -> None:  # noqa: ANN001
+    case = ready_case(alice)
+    original = sign(case, bob)
+    claim(case, bob)
+    review_amend(review=original, reviewer=bob, fields=MELANOMA, reason="Regression structures",
+                 expected_lock_version=case.lock_version, attestation=True)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_SECOND_REVIEW
+    record = _json_records(api(carol))[case.pk]
+    assert record["review_id"] == original.pk and record["fields"] == original.finding_fields()
+    assert (record["finding_status"], record["amendment_in_progress"]) == ("amendment_in_progress", True)
+    assert [r["username"] for r in record["reviewers"]] == [bob.username]
+    fhir = json.loads(_body(api(carol).get(EXPORT, {"format": "fhir"})))
+    reports = [r for r in _resources(fhir) if r["resourceType"] == "DiagnosticReport"]
+    assert [(r["id"], r["status"]) for r in reports] == [(f"case-{case.pk}-v1", "final")]
+    assert "amendment-in-progress" in [t["code"] for t in reports[0]["meta"]["tag"]]
+
+    second = sign(case, dave, fields=MELANOMA, confirmed=FINDING_FIELDS)
+    record = _json_records(api(carol))[case.pk]
+    assert record["review_id"] == second.pk and record["version"] == 2 and record["finding_status"] == "final"
+    fhir = json.loads(_body(api(carol).get(EXPORT, {"format": "fhir"})))
+    reports = [r for r in _resources(fhir) if r["resourceType"] == "DiagnosticReport"]
+    assert [(r["id"], r["status"]) for r in reports] == [(f"case-{case.pk}-v2", "amended")]
+    Bundle.model_validate(fhir)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
-from dermreview.cases.models import CaseStatus
+from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, DraftStatus
 from dermreview.review.models import BlindFinding, Review
 from tests.dermreview.api.conftest import assert_error
@@ -170,15 +170,35 @@ def test_amendment_voids_the_old_sign_off_and_keeps_it_listed(api, bob, final_ca
             "reason": "Dermoscopy reviewed again.", "opened_at": timezone.now().isoformat(),
             "expected_lock_version": final_case.lock_version, "attestation": True}
     client = api(bob)
+    _claim(client, final_case)
     amended = client.post(f"/api/v1/reviews/{old.pk}/amend/", body, format="json")
     assert amended.status_code == 201, amended.content
     assert (amended.json()["version"], amended.json()["supersedes_id"]) == (2, old.pk)
     listed = client.get(f"/api/v1/cases/{final_case.pk}/reviews/").json()
     assert [(r["version"], r["is_void"]) for r in listed] == [(1, True), (2, False)]
+    _claim(client, final_case)
     missing_reason = client.post(f"/api/v1/reviews/{amended.json()['id']}/amend/",
                                  {**body, "reason": "", "expected_lock_version": final_case.lock_version + 1},
                                  format="json")
     assert "reason" in assert_error(missing_reason, 400, "invalid")["fields"]
+
+
+def test_amendment_needs_a_claim_and_times_from_it_not_from_opened_at(api, bob, final_case) -> None:  # noqa: ANN001
+    old = final_case.reviews.get()
+    forged = (timezone.now() - timedelta(hours=3)).isoformat()
+    body = {"fields": {**SAMPLE_FINDING, "summary": "Benign keratosis; reread."}, "reason": "Reread.",
+            "opened_at": forged, "expected_lock_version": final_case.lock_version, "attestation": True}
+    client = api(bob)
+    assert_error(client.post(f"/api/v1/reviews/{old.pk}/amend/", body, format="json"), 409, "claim_required")
+    assert Review.objects.filter(case=final_case).count() == 1
+    _claim(client, final_case)
+    # Time on task runs from the claim (30 s ago); the forged opened_at (3 hours ago) counts for nothing.
+    Case.objects.filter(pk=final_case.pk).update(claimed_at=timezone.now() - timedelta(seconds=30))
+    amended = client.post(f"/api/v1/reviews/{old.pk}/amend/", body, format="json")
+    assert amended.status_code == 201, amended.content
+    review = Review.objects.get(pk=amended.json()["id"])
+    assert 29_000 <= review.time_on_task_ms <= 60_000
+    assert abs((timezone.now() - review.opened_at).total_seconds() - 30) < 30
 
 
 def test_release_of_own_claim_and_refusal_of_anothers(api, bob, dave, reviewable_case) -> None:  # noqa: ANN001

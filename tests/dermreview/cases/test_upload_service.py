@@ -48,7 +48,7 @@ def test_upload_corpus_file_gets_expected_outcome(entry, alice, alice_case):
         image = LesionImage.objects.get()
         assert outcome.status == "accepted" and outcome.image_id == image.pk
         assert STORED_NAME.match(image.file.name) and THUMB_NAME.match(image.thumbnail.name)
-        assert media_listing() == sorted([image.file.name, image.thumbnail.name])
+        assert media_listing() == sorted([image.file.name, image.thumbnail.name, image.display.name])
         with Image.open(io.BytesIO(_stored_bytes(image))) as stored:
             assert stored.format == "JPEG" and stored.size == (image.width, image.height)
             assert not stored.getexif() and "icc_profile" not in stored.info and "exif" not in stored.info
@@ -156,7 +156,7 @@ def test_upload_oversized_file_is_rejected_with_the_limit_named(settings, alice,
     assert big.status == "rejected" and big.code == "too_large"
     assert big.message == f"huge.jpg: the file is {len(data) / 1024:.3g} KB; the limit is 2 KB per photo."
     assert small.status == "accepted"
-    assert LesionImage.objects.count() == 1 and len(media_listing()) == 2
+    assert LesionImage.objects.count() == 1 and len(media_listing()) == 3
 
 
 @pytest.mark.parametrize(("raw_name", "shown"), [
@@ -210,7 +210,7 @@ def test_upload_duplicate_within_one_request_stores_once(alice, alice_case):
 
     first, second = report.files
     assert first.status == "accepted" and second.status == "duplicate" and second.image_id == first.image_id
-    assert LesionImage.objects.count() == 1 and len(media_listing()) == 2
+    assert LesionImage.objects.count() == 1 and len(media_listing()) == 3
 
 
 def test_upload_same_photo_may_be_in_two_cases(alice, alice_case, case_factory):
@@ -244,7 +244,7 @@ def test_upload_mixed_request_keeps_accepted_and_audits_without_file_names(alice
 
     assert [o.status for o in report.files] == ["accepted", "rejected", "rejected"]
     image = LesionImage.objects.get()
-    assert media_listing() == sorted([image.file.name, image.thumbnail.name])
+    assert media_listing() == sorted([image.file.name, image.thumbnail.name, image.display.name])
     upload_event = AuditEvent.objects.get(action="image.upload")
     assert upload_event.object_id == str(image.pk) and upload_event.case_id == alice_case.pk
     assert upload_event.details == {"sha256": image.sha256, "capture_type": "clinical", "width": 64, "height": 48}

@@ -38,7 +38,7 @@ def test_upload_view_json_reports_each_file(client_for, alice, alice_case):
     assert payload["files"][2]["message"].startswith("c.jpg: not a JPEG")
     assert payload["case_status"] == "awaiting_review" and payload["case_status_display"] == "Awaiting review"
     assert set(LesionImage.objects.values_list("capture_type", flat=True)) == {"dermoscopic"}
-    assert LesionImage.objects.count() == 2 and len(media_listing()) == 4
+    assert LesionImage.objects.count() == 2 and len(media_listing()) == 6
 
 
 def test_upload_view_json_all_rejected_is_400_and_stores_nothing(client_for, alice, alice_case):

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dermreview.drafting.models import Draft, DraftStatus
 from dermreview.review.models import AgreementScore, BlindFinding, Review
+from tests.migration_helpers import migrate_to_latest
 
 LEGACY_SQL = Path(__file__).parent / "legacy_findings_sql"
 NEW_APPS = [("review", None), ("drafting", None)]
@@ -77,8 +78,7 @@ def test_upgrade_from_findings_keeps_every_row_and_history(alice_image, bob) -> 
     _legacy_schema()
     _legacy_rows(image_id=alice_image.pk, case_id=alice_image.case_id, reviewer_id=bob.pk)
 
-    upgrade = MigrationExecutor(connection)
-    upgrade.migrate(upgrade.loader.graph.leaf_nodes())  # today's schema, every later migration included
+    migrate_to_latest()  # today's schema, every later migration included
 
     draft = Draft.objects.get(pk=41)
     assert (draft.lesion_type, draft.status, draft.image_id) == ("melanoma", DraftStatus.READY, alice_image.pk)

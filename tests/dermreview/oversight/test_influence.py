@@ -90,3 +90,15 @@ def test_wilson_interval_known_values_and_bad_input():
     assert (low, high) == (pytest.approx(0.2553, abs=1e-4), pytest.approx(0.3662, abs=1e-4))
     with pytest.raises(ValueError, match="between 0 and n"):
         wilson_interval(5, 4)
+
+
+def test_blind_influence_counts_fields_switched_to_the_ai_value(clinic, influence_fixture):
+    r1, r2, r3, _r4, r5 = influence_fixture
+    for review, taken in ((r1, ["lesion_type"]), (r5, ["color"]), (r3, ["lesion_type"]), (r2, ["lesion_type"])):
+        review.taken_from_ai = taken
+        review.save(update_fields=["taken_from_ai"])
+    result = blind_influence(organisation_id=clinic.pk, filters=OversightFilters(), scorer=None)
+    rows = {row.field: row for row in result.rows}
+    # r1 and r5 switched and signed the AI's text; r3 had no choice (blind = draft); r2 signed its own text.
+    assert rows["lesion_type"].switched == 1 and rows["color"].switched == 1
+    assert result.overall.switched == 2 and rows["summary"].switched == 0

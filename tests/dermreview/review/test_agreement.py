@@ -94,7 +94,9 @@ def test_scorer_loads_once_per_process(alice, bob, caplog):
 def test_sign_off_queues_scoring_after_commit(alice, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         sign(ready_case(alice), bob)
-    assert len(callbacks) == 1
+    # delay_on_commit registers partial(task.delay, ...): one scoring task (the clinician's email is another).
+    queued = [getattr(getattr(callback, "func", None), "__self__", None) for callback in callbacks]
+    assert [task.name for task in queued if task is not None].count("dermreview.review.tasks.agreement_score") == 1
 
 
 # A real task run: Celery's task_prerun/postrun close the database connection (dermreview/celery.py), which

@@ -65,9 +65,10 @@ def test_case_claim_only_for_reviewers_and_cases_waiting_for_a_sign_off(alice, b
         case_claim(case=case, user=alice)
     with pytest.raises(ReviewRoleDenied):
         case_claim(case=case, user=carol)
-    final = ready_case(alice, status=CaseStatus.FINAL)
+    # A final case may be claimed (to amend it); a case still waiting for photos may not.
+    empty = ready_case(alice, status=CaseStatus.NEW)
     with pytest.raises(ReviewNotAllowed):
-        case_claim(case=final, user=bob)
+        case_claim(case=empty, user=bob)
 
 
 def test_case_release_frees_the_case_and_is_audited(alice, bob, dave):

@@ -325,6 +325,7 @@ def test_amend_from_the_case_page_creates_a_new_version(client, alice, bob, dave
     client.force_login(dave)
     case_page = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert reverse("review:amend", args=[original.pk]) in case_page
+    client.post(reverse("review:amend", args=[original.pk]), {"start": "1"})  # "Start amendment" claims the case
     form = client.get(reverse("review:amend", args=[original.pk])).context["form"]
     data = {**{k: form.initial[k] for k in FINDING_FIELDS}, "lock_version": form.initial["lock_version"],
             "opened": form.initial["opened"], "attestation": "on", "reason": "Second look", "texture": "scaly"}

@@ -251,11 +251,10 @@ def test_no_path_reaches_final_without_a_sign_off(alice, bob):
 def test_review_amend_voids_previous_sign_off_and_keeps_history(alice, bob, dave):
     case = ready_case(alice)
     original = sign(case, bob)
-    case.refresh_from_db()
+    claim(case, dave, seconds_ago=20)
     amended = review_amend(
         review=original, reviewer=dave, fields={**NEVUS, "borders": "slightly irregular at 3 o'clock"},
-        reason="Dermoscopy reread", opened_at=timezone.now() - timedelta(seconds=20),
-        expected_lock_version=case.lock_version, attestation=True,
+        reason="Dermoscopy reread", expected_lock_version=case.lock_version, attestation=True,
     )
     original.refresh_from_db()
     case.refresh_from_db()
@@ -267,14 +266,15 @@ def test_review_amend_voids_previous_sign_off_and_keeps_history(alice, bob, dave
     assert Review.objects.filter(case=case).count() == 2 and Review.objects.active().get() == amended
     event = AuditEvent.objects.get(action="review.amend")
     assert event.details["voided_review_ids"] == [original.pk] and event.details["changed_fields"] == ["borders"]
+    assert event.details["changes"] == {"borders": [NEVUS["borders"], "slightly irregular at 3 o'clock"]}
 
 
 def test_review_amend_to_high_risk_needs_second_review_again(alice, bob, dave):
     case = ready_case(alice)
     original = sign(case, bob)
-    case.refresh_from_db()
+    claim(case, bob)
     review_amend(review=original, reviewer=bob, fields=MELANOMA, reason="Missed regression structures",
-                 opened_at=timezone.now(), expected_lock_version=case.lock_version, attestation=True)
+                 expected_lock_version=case.lock_version, attestation=True)
     case.refresh_from_db()
     assert case.status == CaseStatus.NEEDS_SECOND_REVIEW
     with pytest.raises(ReviewNotAllowed):
@@ -287,17 +287,46 @@ def test_review_amend_to_high_risk_needs_second_review_again(alice, bob, dave):
 def test_review_amend_requires_reason_and_a_current_final_review(alice, bob):
     case = ready_case(alice)
     original = sign(case, bob)
-    case.refresh_from_db()
+    claim(case, bob)
     with pytest.raises(ReviewInvalid) as caught:
         review_amend(review=original, reviewer=bob, fields=NEVUS, reason=" ", opened_at=timezone.now(),
                      expected_lock_version=case.lock_version, attestation=True)
     assert "reason" in caught.value.errors
     review_amend(review=original, reviewer=bob, fields=NEVUS, reason="typo", opened_at=timezone.now(),
                  expected_lock_version=case.lock_version, attestation=True)
-    case.refresh_from_db()
+    claim(case, bob)
     with pytest.raises(ReviewNotAllowed):
         review_amend(review=original, reviewer=bob, fields=NEVUS, reason="again", opened_at=timezone.now(),
                      expected_lock_version=case.lock_version, attestation=True)
     with pytest.raises(ReviewConflict):
         review_amend(review=Review.objects.active().get(), reviewer=bob, fields=NEVUS, reason="stale",
                      opened_at=timezone.now(), expected_lock_version=0, attestation=True)
+
+
+def test_marking_a_photo_ungradable_is_audited_with_old_and_new_values(alice, bob):
+    from dermreview.review.services.ungradable import image_mark_ungradable
+
+    case = ready_case(alice)
+    image = case.images.get()
+    image_mark_ungradable(image=image, reviewer=bob, reason="Motion blur")
+    event = AuditEvent.objects.get(action="image.mark_ungradable")
+    assert event.details["changes"] == {"ungradable_reason": ["", "Motion blur"]}
+
+
+def test_review_sign_concordant_dual_review_is_final_with_concordant_resolution(alice, bob, dave):
+    case = ready_case(alice, draft=MELANOMA)
+    first = sign(case, bob, confirmed=FINDING_FIELDS)
+    second = sign(case, dave, fields={**MELANOMA, "summary": "Suspicious for melanoma; excise."},
+                  confirmed=FINDING_FIELDS)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FINAL
+    assert (first.resolution, second.resolution) == ("", "concordant")
+    assert AuditEvent.objects.filter(action="review.sign", actor=dave).get().details["resolution"] == "concordant"
+
+
+def test_review_sign_round_two_naming_another_class_goes_to_adjudication(alice, bob, dave):
+    case = ready_case(alice, draft=MELANOMA)
+    sign(case, bob, confirmed=FINDING_FIELDS)
+    second = sign(case, dave, fields=NEVUS, confirmed=FINDING_FIELDS)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_ADJUDICATION and second.resolution == ""

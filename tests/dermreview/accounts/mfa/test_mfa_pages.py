@@ -44,7 +44,7 @@ def _actions(user: Any) -> list[str]:
 
 
 def test_mfa_reviewer_without_authenticator_must_enrol_and_reaches_nothing_else(client, bob, alice_case) -> None:  # noqa: ANN001
-    assert password_login(client, bob)["Location"] == "/cases/"
+    assert password_login(client, bob)["Location"] == "/"  # LOGIN_REDIRECT_URL: the home page routes by role
 
     for url in ("/cases/", f"/cases/{alice_case.pk}/", "/review/", "/accounts/password/", "/accounts/mfa/",
                 "/api/v1/docs/", "/admin/"):
@@ -122,7 +122,7 @@ def test_mfa_a_recovery_code_works_once(bob) -> None:  # noqa: ANN001
     first = Client()
     password_login(first, bob)
     used = first.post(VERIFY, {"code": f" {codes[3][:4].upper()}-{codes[3][4:]} "})  # as people type them
-    assert used["Location"] == "/cases/"
+    assert used["Location"] == "/"
     assert first.get("/cases/").status_code == 200
     event = AuditEvent.objects.get(action="auth.mfa.recovery_code_used")
     assert event.actor == bob and event.details == {"channel": "web", "recovery_codes_left": 9}
@@ -133,7 +133,7 @@ def test_mfa_a_recovery_code_works_once(bob) -> None:  # noqa: ANN001
     assert again.status_code == 200 and "not valid" in again.content.decode()
     assert second.get("/cases/")["Location"].startswith(VERIFY)
     _later(bob)
-    assert second.post(VERIFY, {"code": codes[4]})["Location"] == "/cases/"
+    assert second.post(VERIFY, {"code": codes[4]})["Location"] == "/"
 
 
 def test_mfa_quick_guesses_are_throttled_even_the_right_code(client, bob) -> None:  # noqa: ANN001
@@ -180,7 +180,7 @@ def test_mfa_next_leads_only_to_this_site(client, bob) -> None:  # noqa: ANN001
     device, _ = _enrolled(bob)
     password_login(client, bob)
     response = client.post(VERIFY, {"code": totp_code(device), "next": "https://evil.example/"})
-    assert response["Location"] == "/cases/"
+    assert response["Location"] == "/"  # never the foreign site: the default landing instead
 
 
 def test_mfa_new_recovery_codes_replace_the_old_ones(client_for, bob) -> None:  # noqa: ANN001

@@ -62,7 +62,7 @@ def test_mfa_journey_reviewer_enrols_saves_codes_logs_out_and_logs_in_with_a_cod
     assert page.locator("#recovery-codes").count() == 0  # shown once, at enrolment only
     page.fill("#id_code", totp_code(TOTPDevice.objects.get(user=bob, confirmed=True)))
     page.click("main button[type=submit]")
-    page.wait_for_url("**/cases/")
+    page.wait_for_url("**/review/")  # a reviewer lands on the review queue
     assert "bob" in page.locator(".whoami").inner_text()
 
     assert errors == []

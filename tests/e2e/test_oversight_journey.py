@@ -39,10 +39,10 @@ def test_oversight_journey_auditor_reads_card_acknowledges_alarm_and_verifies_ch
             if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
             if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    login(carol)  # auditors land on Oversight; the charts are counted from the visit below
+    page.wait_for_load_state("networkidle")
     svg_responses = []
     page.on("response", lambda r: svg_responses.append(r) if "/oversight/charts/" in r.url else None)
-
-    login(carol)
     page.get_by_role("link", name="Oversight").click()
     page.wait_for_url("**/oversight/")
     page.wait_for_load_state("networkidle")

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.review.views import adjudication, amend, case_pages, notifications, pages, result
+from dermreview.review.views import (
+    adjudication,
+    adjudication_agreement,
+    amend,
+    case_pages,
+    notifications,
+    pages,
+    result,
+)
 
 app_name = "review"
 
@@ -13,6 +21,8 @@ urlpatterns: list = [
     path("cases/<int:pk>/claim/", pages.start_review, name="claim"),
     path("cases/<int:pk>/release/", pages.release, name="release"),
     path("cases/<int:pk>/adjudicate/", adjudication.adjudicate, name="adjudicate"),
+    path("cases/<int:pk>/adjudicate/propose/", adjudication_agreement.propose, name="adjudication_propose"),
+    path("cases/<int:pk>/adjudicate/agree/", adjudication_agreement.confirm, name="adjudication_confirm"),
     path("claims/release/", pages.release_all, name="release_all"),
     path("images/<int:image_pk>/ungradable/", pages.mark_ungradable, name="ungradable"),
     path("reviews/<int:pk>/", result.result, name="result"),

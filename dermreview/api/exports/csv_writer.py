@@ -23,6 +23,7 @@ from dermreview.api.exports.records import (
     amendment_in_progress,
     draft_records,
     field_names,
+    finding_resolution,
     finding_row_batches,
     finding_status,
     has_ai_draft,
@@ -39,7 +40,7 @@ COLUMNS: tuple[str, ...] = (
     "disagreement_fields", "rejection_reason", "amendment_reason", "supersedes_review_id",
     "reviewers", "reviewer_ids", "reviewer_rounds", "reviewer_signed_at",
     "ai_draft_id", "ai_model_id", "ai_model_revision", "ai_prompt_version", *(f"ai_{n}" for n in FINDING_FIELDS),
-    "image_ids", "image_urls", "finding_status",
+    "image_ids", "image_urls", "finding_status", "resolution",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,6 +84,7 @@ def csv_row(record: Record) -> list[str]:
         text(ai["draft_id"]), text(ai["model_id"]), text(ai["model_revision"]), text(ai["prompt_version"]),
         *[text(ai_fields[name]) for name in FINDING_FIELDS],
         ";".join(str(i["id"]) for i in images), ";".join(i["url"] for i in images), record["finding_status"],
+        record["resolution"],
     ]
 
 
@@ -133,7 +135,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         guard(rejection_reason), guard(amendment_reason), "" if supersedes_id is None else str(supersedes_id),
         guard(usernames), ids, rounds, times,
         *ai, ";".join(str(i["id"]) for i in photos), ";".join(i["url"] for i in photos),
-        finding_status(amendment_in_progress(row)),
+        finding_status(amendment_in_progress(row)), finding_resolution(row),
     ]
 
 

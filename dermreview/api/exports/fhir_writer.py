@@ -2,7 +2,8 @@
 
 Per photo a `Media` (the photo by reference to its protected URL, content type, body site); per final finding a
 `DiagnosticReport` (status `final`, or `amended` when it supersedes an earlier signed version; only the current
-version of each case is in the bundle, tagged `amendment-in-progress` while an amendment awaits its second reviewer) with one `Observation` per field, and a `Provenance` whose agents are the AI
+version of each case is in the bundle, tagged `amendment-in-progress` while an amendment awaits its second reviewer; a dual review's resolution, e.g.
+`concordant`, in the `urn:dermreview:extension:resolution` extension) with one `Observation` per field, and a `Provenance` whose agents are the AI
 model (a `Device` carrying model id, revision and prompt version, as author of the draft) and the signing
 reviewers (`Practitioner`s identified by username and id, as verifiers). Included AI drafts (auditors, on request)
 become `preliminary` reports tagged `unreviewed-ai-draft`, whose only agent is the Device. The patient appears only
@@ -32,6 +33,7 @@ from dermreview.api.exports.records import (
 )
 from dermreview.cases.models import BodySite, CaptureType
 from dermreview.drafting.models.fields import FIELD_LABELS, FINDING_FIELDS
+from dermreview.review.models.review import ReviewResolution
 
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 MEDIA_TYPE = "http://terminology.hl7.org/CodeSystem/media-type"
@@ -43,6 +45,14 @@ DIAGNOSIS_CLASS_SYSTEM = "urn:dermreview:diagnosis-class"
 HUMAN_TAG = {"system": "urn:dermreview:label", "code": "reviewer-confirmed", "display": "Reviewer-confirmed finding"}
 AMENDING_TAG = {"system": "urn:dermreview:label", "code": "amendment-in-progress",
                 "display": "Current signed finding; an amendment awaits its second reviewer"}
+RESOLUTION_EXTENSION = "urn:dermreview:extension:resolution"
+RESOLUTION_SYSTEM = "urn:dermreview:resolution"
+
+
+def resolution_extension(resolution: str) -> dict[str, Any]:
+    """How a dual review was resolved, on its DiagnosticReport: R4/R4B reports have no `note`, so an extension."""
+    return {"url": RESOLUTION_EXTENSION, "valueCoding": {
+        "system": RESOLUTION_SYSTEM, "code": resolution, "display": str(ReviewResolution(resolution).label)}}
 
 
 def report_status(record: Record) -> str:
@@ -203,6 +213,8 @@ class FhirBundleWriter:
             resource["resultsInterpreter"] = performers
         if record.get("amendment_in_progress"):
             resource["meta"]["tag"].append(AMENDING_TAG)
+        if record.get("resolution"):
+            resource["extension"] = [resolution_extension(record["resolution"])]
         if media:
             resource["media"] = [{"link": m} for m in media]
         if conclusion:

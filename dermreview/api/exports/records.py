@@ -59,6 +59,7 @@ class ExportScope:
 
     organisation_id: int | None
     since: datetime | None = None
+    until: datetime | None = None  # exclusive: signed (drafts: created) before it
     include_drafts: bool = False
     # The drafts the exporter may see (blind-first: `review.services.blind.drafts_visible_q` on Draft), and the ids
     # the export recorded as shown (`draft.view`) when it started: a draft that becomes ready or visible while the
@@ -116,9 +117,7 @@ def final_findings(scope: ExportScope) -> QuerySet[Review]:
     amending = Q(voided_at__isnull=False) & ~Q(case__status=CaseStatus.FINAL) & Exists(pending_amendment)
     queryset = Review.objects.filter(case__organisation_id=scope.organisation_id).filter(
         standing | amending).filter(~Exists(later_round))
-    if scope.since is not None:
-        queryset = queryset.filter(signed_at__gte=scope.since)
-    return queryset
+    return queryset.filter(_window(scope, "signed_at"))
 
 
 def exported_drafts(scope: ExportScope) -> QuerySet[Draft]:
@@ -126,9 +125,13 @@ def exported_drafts(scope: ExportScope) -> QuerySet[Draft]:
         return Draft.objects.none()
     queryset = Draft.objects.filter(scope.drafts_visible, image__case__organisation_id=scope.organisation_id,
                                     status=DraftStatus.READY)
-    if scope.since is not None:
-        queryset = queryset.filter(created_at__gte=scope.since)
-    return queryset
+    return queryset.filter(_window(scope, "created_at"))
+
+
+def _window(scope: ExportScope, column: str) -> Q:
+    """`column` at or after `since` and before `until`, each when given."""
+    bounds = {f"{column}__gte": scope.since, f"{column}__lt": scope.until}
+    return Q(**{lookup: value for lookup, value in bounds.items() if value is not None})
 
 
 # The finding's row carries everything but its photos: the sign-off itself, its reviewer, its case, the AI draft as
@@ -149,7 +152,7 @@ _FINDING_COLUMNS = (
     "reviewer_id", "reviewer__username", "signed_patient_ref", "signed_body_site", "signed_lesion_label",
     "case__status", *_CLASS_COLUMNS, *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS),
     *(f"ai_{name}" for name in FINDING_FIELDS),
-    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text", "amendment_in_progress",
+    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text", "amendment_in_progress", "resolution",
 )
 _DRAFT_COLUMNS = (
     "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "backend", "created_at",
@@ -161,9 +164,10 @@ _DRAFT_COLUMNS = (
 
 def finding_row_query(scope: ExportScope) -> QuerySet[Review]:
     """The rows of `final_findings`, oldest signature first (the order incremental `since=` exports rely on)."""
-    # The earlier round of the same version (only a round-2 row has one), as a LEFT JOIN rather than a query.
+    # Round 1 of the same version (only a round-2 or round-3 row has one), as a LEFT JOIN rather than a query:
+    # exactly round 1, so an adjudicated (round-3) finding stays one row.
     first_round = FilteredRelation("case__reviews", condition=Q(
-        case__reviews__round__lt=F("round"), case__reviews__version=F("version"),
+        case__reviews__round=1, case__reviews__round__lt=F("round"), case__reviews__version=F("version"),
     ))
     snapshot = {f"ai_{key}": KT(f"draft_snapshot__{key}") for key in _AI_KEYS}
     snapshot |= {f"ai_{name}": KT(f"draft_snapshot__fields__{name}") for name in FINDING_FIELDS}
@@ -242,14 +246,20 @@ _AI_AT = _HEAD + _FIELD_COUNT
 
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     """A finding row as (sign-off, case as signed and diagnosis class [22 values], final fields, AI image
-    id/model/revision/prompt, AI fields, first-round sign-off [6 values]); `amendment_in_progress(row)` is the last."""
+    id/model/revision/prompt, AI fields, first-round sign-off [6 values]); then `amendment_in_progress(row)` and
+    `finding_resolution(row)`."""
     return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT],
-            row[-7:-1])
+            row[-8:-2])
 
 
 def amendment_in_progress(row: tuple[Any, ...]) -> bool:
     """Whether the finding row's version is being amended (the amendment awaits its second reviewer)."""
-    return bool(row[-1])
+    return bool(row[-2])
+
+
+def finding_resolution(row: tuple[Any, ...]) -> str:
+    """How the finding row's dual review was resolved (`Review.resolution`); "" for a single review."""
+    return row[-1] or ""
 
 
 def finding_status(in_progress: bool) -> str:
@@ -308,6 +318,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         "supersedes_review_id": supersedes_id,
         "finding_status": finding_status(in_progress),
         "amendment_in_progress": in_progress,
+        "resolution": finding_resolution(row),
         "reviewers": reviewers,
         "ai_draft": ai_draft,
         "images": images.get(case_id, []),
@@ -340,19 +351,10 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
                 "body_site": row[index["image__case__body_site"]],
                 "lesion_label": row[index["image__case__lesion_label"]], "status": row[index["image__case__status"]],
             },
-            "version": None,
-            "signed_at": None,
-            "fields": None,
-            "lesion_class": None,
-            "outcome": "",
-            "edited_fields": [],
-            "all_unchanged": False,
-            "disagreement_fields": [],
-            "rejection_reason": "",
-            "amendment_reason": "",
-            "supersedes_review_id": None,
-            "finding_status": "",
-            "amendment_in_progress": False,
+            "version": None, "signed_at": None, "fields": None, "lesion_class": None,
+            "outcome": "", "edited_fields": [], "all_unchanged": False, "disagreement_fields": [],
+            "rejection_reason": "", "amendment_reason": "", "supersedes_review_id": None,
+            "finding_status": "", "amendment_in_progress": False, "resolution": "",
             "reviewers": [],
             "ai_draft": {
                 "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,

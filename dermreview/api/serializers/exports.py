@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from dermreview.api.serializers.common import KIND_EXPORT_RECORD, FindingFieldsSerializer
@@ -13,11 +15,19 @@ class ExportParamsSerializer(serializers.Serializer):
                                      help_text="json, csv, or fhir (a FHIR R4 Bundle of type collection).")
     since = serializers.DateTimeField(required=False, help_text="Only findings signed at or after this time "
                                                                 "(ISO 8601); drafts created at or after it.")
+    until = serializers.DateTimeField(required=False, help_text="Only findings signed before this time (ISO "
+                                                                "8601, exclusive); drafts created before it.")
     status = serializers.ChoiceField(choices=["final"], default="final",
                                      help_text="Only final (fully signed) findings are exported as findings.")
     include_drafts = serializers.BooleanField(
         default=False, help_text="Auditors and admins: add every ready AI draft, marked `kind: ai_draft`, "
                                  "`reviewed: false` (FHIR: `preliminary`, tagged unreviewed-ai-draft).")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since is not None and until is not None and until <= since:
+            raise serializers.ValidationError({"until": "`until` must be later than `since`."})
+        return attrs
 
 
 class ExportReviewerSerializer(serializers.Serializer):
@@ -72,6 +82,10 @@ class ExportRecordSerializer(serializers.Serializer):
         help_text="`final`, or `amendment_in_progress`: this signed version stays the current finding while its "
                   "amendment awaits a second reviewer. Empty for AI drafts.")
     amendment_in_progress = serializers.BooleanField()
+    resolution = serializers.ChoiceField(
+        choices=["concordant", "agreed", "adjudicated_by_third_reviewer", ""],
+        help_text="How a dual review was resolved: `concordant`, `agreed` (the two reviewers settled on one "
+                  "finding) or `adjudicated_by_third_reviewer`. Empty for a single review and for AI drafts.")
     reviewers = ExportReviewerSerializer(many=True)
     ai_draft = DraftSnapshotSerializer(allow_null=True)
     images = ExportImageSerializer(many=True)
@@ -83,6 +97,7 @@ class ExportMetaSerializer(serializers.Serializer):
     organisation = serializers.CharField(allow_null=True)
     exported_by = serializers.CharField()
     since = serializers.DateTimeField(allow_null=True)
+    until = serializers.DateTimeField(allow_null=True)
     status = serializers.CharField()
     include_drafts = serializers.BooleanField()
     note = serializers.CharField()

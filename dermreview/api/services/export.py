@@ -48,6 +48,7 @@ def findings_export(
     user: Any,
     export_format: ExportFormat,
     since: datetime | None = None,
+    until: datetime | None = None,
     include_drafts: bool = False,
     base_url: str,
 ) -> ExportStream:
@@ -60,7 +61,7 @@ def findings_export(
     """
     if include_drafts:
         require_role(user, Role.AUDITOR)
-    scope = ExportScope(organisation_id=user.organisation_id, since=since, include_drafts=include_drafts,
+    scope = ExportScope(organisation_id=user.organisation_id, since=since, until=until, include_drafts=include_drafts,
                         drafts_visible=drafts_visible_q(user=user, case_path="image__case__"))
     urls = UrlBuilder(base=base_url.rstrip("/"))
     generated_at = timezone.now()
@@ -68,12 +69,12 @@ def findings_export(
     audit_log(
         action="findings.export", actor=user,
         details={"export_id": export_id, "format": export_format, "since": since.isoformat() if since else None,
-                 "status": "final", "include_drafts": include_drafts},
+                 "until": until.isoformat() if until else None, "status": "final", "include_drafts": include_drafts},
     )
     if include_drafts:
         scope = _record_draft_views(scope, user=user, export_id=export_id)
     meta = _export_meta(user=user, export_id=export_id, generated_at=generated_at, since=since,
-                        include_drafts=include_drafts)
+                        until=until, include_drafts=include_drafts)
     if export_format == "csv":
         chunks = write_csv(scope, urls)
     elif export_format == "json":
@@ -91,7 +92,7 @@ def findings_export(
 
 
 def _export_meta(*, user: Any, export_id: str, generated_at: datetime, since: datetime | None,
-                 include_drafts: bool) -> dict[str, Any]:
+                 until: datetime | None, include_drafts: bool) -> dict[str, Any]:
     """What the export says about itself, at its head (JSON, FHIR) and in the audit event's terms."""
     return {
         "export_id": export_id,
@@ -99,6 +100,7 @@ def _export_meta(*, user: Any, export_id: str, generated_at: datetime, since: da
         "organisation": getattr(user.organisation, "slug", None),
         "exported_by": user.username,
         "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
         "status": "final",
         "include_drafts": include_drafts,
         "note": "Only reviewer-signed, final findings are findings. Records with kind 'ai_draft' (reviewed: false) "

@@ -6,7 +6,8 @@ it lives in the api app because `findings_export` does and oversight may not imp
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,17 @@ class ExportForm(forms.Form):
     since = forms.DateField(required=False, label="Signed on or after",
                             widget=forms.DateInput(attrs={"type": "date"}),
                             help_text="Leave empty to export every final finding.")
+    until = forms.DateField(required=False, label="Signed on or before",
+                            widget=forms.DateInput(attrs={"type": "date"}),
+                            help_text="Leave empty for everything up to now.")
     include_drafts = forms.BooleanField(required=False, label="Include unreviewed AI drafts (auditors)")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end date must be on or after the start date.")
+        return cleaned
 
 
 @require_GET
@@ -34,11 +45,12 @@ def findings_export_page(request: HttpRequest) -> HttpResponse:
     """Without `download`: the form. With it: the export, streamed as an attachment (audited by the service)."""
     form = ExportForm(request.GET if "download" in request.GET else None)
     if not form.is_valid():
-        return render(request, "api/findings_export.html", {"form": form, "can_audit": can_audit(request.user)})
-    since = form.cleaned_data["since"]
+        return render(request, "api/findings_export.html", {"form": form, "can_audit": can_audit(request.user)},
+                      status=400 if form.is_bound else 200)
+    since, until = form.cleaned_data["since"], form.cleaned_data["until"]
     stream = findings_export(
-        user=request.user, export_format=form.cleaned_data["format"],
-        since=timezone.make_aware(datetime.combine(since, time.min)) if since else None,
+        user=request.user, export_format=form.cleaned_data["format"], since=_day_start(since),
+        until=_day_start(until + timedelta(days=1)) if until else None,  # the whole "until" day is in
         include_drafts=form.cleaned_data["include_drafts"], base_url=request.build_absolute_uri("/"),
     )
     response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
@@ -46,3 +58,7 @@ def findings_export_page(request: HttpRequest) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Export-Id"] = stream.export_id
     return response
+
+
+def _day_start(day: date | None) -> datetime | None:
+    return timezone.make_aware(datetime.combine(day, time.min)) if day else None

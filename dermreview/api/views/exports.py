@@ -22,7 +22,7 @@ class FindingExportView(ApiView):
         summary="Export final findings (JSON, CSV or FHIR R4), streamed",
         description="Every exported finding says what the AI drafted (`ai_draft`: fields, model id, revision, "
                     "prompt version), who confirmed what (`reviewers`, `outcome`, `edited_fields`) and when. Each "
-                    "export is recorded in the audit trail. Use `since` for incremental exports (rows come oldest "
+                    "export is recorded in the audit trail. Use `since` (and `until`, exclusive) for incremental or date-range exports (rows come oldest "
                     "signature first). `include_drafts` (auditors) adds the ready AI drafts you may see, recorded "
                     "as one `draft.view` audit event naming the export and every draft id; drafts of blind-first "
                     "cases are left out for an exporter who also reviews until they have recorded their own "
@@ -38,7 +38,7 @@ class FindingExportView(ApiView):
         params.is_valid(raise_exception=True)
         wanted = params.validated_data
         stream = findings_export(
-            user=request.user, export_format=wanted["format"], since=wanted.get("since"),
+            user=request.user, export_format=wanted["format"], since=wanted.get("since"), until=wanted.get("until"),
             include_drafts=wanted["include_drafts"], base_url=request.build_absolute_uri("/"),
         )
         response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)

@@ -90,6 +90,11 @@ class Review(FindingFieldsMixin):
         help_text="Blind-first only: the fields the reviewer switched from their own blind finding to the AI draft's "
         "value on the sign form (\u201cUse the AI's value\u201d), as submitted and checked against the draft.",
     )
+    adjudication_proposal = models.JSONField(
+        default=dict, blank=True,
+        help_text="Round 2 only, while the case awaits adjudication: one of the two reviewers' proposal to settle "
+        "the disagreement on one of the two findings ({round, by, at}); the other reviewer confirms it.",
+    )
     signed_context = models.JSONField(
         default=dict, blank=True,
         help_text="What the finding was signed against, as it stood at sign-off: the case's patient reference, body "
@@ -102,7 +107,9 @@ class Review(FindingFieldsMixin):
         ordering = ["case", "version", "round"]
         constraints = [
             models.UniqueConstraint(fields=["case", "version", "round"], name="review_one_per_round"),
-            models.UniqueConstraint(fields=["case", "version", "reviewer"], name="review_distinct_reviewers"),
+            # An agreed resolution is signed (round 3) by one of the two reviewers who disagreed.
+            models.UniqueConstraint(fields=["case", "version", "reviewer"], condition=~models.Q(resolution="agreed"),
+                                    name="review_distinct_reviewers"),
         ]
         indexes = [models.Index(fields=["reviewer", "signed_at"], name="review_reviewer_signed_idx")]
 

@@ -56,6 +56,7 @@ class CaseFinding:
     amending: SignOff | None  # the pending amendment's first sign-off (the case is not final meanwhile)
     supersedes_version: int | None
     disagreement: tuple[Disagreement, ...]
+    resolution: str  # how a dual review was resolved (`ReviewResolution`'s label); "" for a single review
     superseded_count: int
     ungradable: tuple[ImageTile, ...]  # the photos a reviewer could not grade, when a new photo is requested
     can_review: bool
@@ -160,6 +161,7 @@ def case_finding(*, user: Any, case: Case, images: Sequence[ImageTile]) -> CaseF
         # A version after 1 only comes from an amendment (whose round 2, if any, does not name what it supersedes).
         supersedes_version=final.version - 1 if is_final and final is not None and final.version > 1 else None,
         disagreement=disagreement,
+        resolution=final.get_resolution_display() if final is not None and final.resolution else "",
         superseded_count=Review.objects.filter(case_id=case.pk, voided_at__isnull=False).count(),
         ungradable=tuple(i for i in images if i.is_ungradable) if case.status == CaseStatus.NEEDS_NEW_PHOTO else (),
         can_review=can_review(user), can_read_reviews=can_review(user) or can_audit(user),

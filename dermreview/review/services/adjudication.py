@@ -4,7 +4,8 @@ When round 2 disagrees with round 1 on the lesion class (or on another field the
 `DERMREVIEW_ADJUDICATION_FIELDS`; `lesion_type` there means the diagnosis class), the case goes to
 `needs_adjudication` instead of `final` (`signoff._write_signoff`). A reviewer who signed neither round reads
 both findings and signs round 3 of the same version; that sign-off makes the case final with resolution
-`adjudicated_by_third_reviewer`. Nothing is overwritten: rounds 1 and 2 stay as they were signed.
+`adjudicated_by_third_reviewer`. Nothing is overwritten: rounds 1 and 2 stay as they were signed. The other way
+out, the two reviewers agreeing on one of their findings, is in `adjudication_agreement.py`.
 """
 
 from __future__ import annotations
@@ -123,9 +124,9 @@ def review_adjudicate(
             if errors:
                 raise ReviewInvalid(errors)
             assert cleaned is not None
-            review = _write_adjudication(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
-                                         now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
-                                         submitted=submitted)
+            review = write_round_three(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
+                                       now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
+                                       submitted=submitted, resolution=ReviewResolution.ADJUDICATED)
     except IntegrityError:
         raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
                              current_lock_version=current_lock_version(case)) from None
@@ -133,13 +134,18 @@ def review_adjudicate(
     return review
 
 
-def _pending_for(locked: Case, reviewer: Any) -> Disagreement:
-    pending = adjudication_disagreement(case=locked)
+def standing_disagreement(*, case: Case, action: str = "adjudicate") -> Disagreement:
+    """The disagreement of the (locked) case; ReviewNotAllowed (code "state") when there is none to `action`."""
+    pending = adjudication_disagreement(case=case)
     if pending is None:
         raise ReviewNotAllowed(
-            f"This case is {locked.get_status_display().lower()}: there is no disagreement to adjudicate.",
-            code="state",
+            f"This case is {case.get_status_display().lower()}: there is no disagreement to {action}.", code="state"
         )
+    return pending
+
+
+def _pending_for(locked: Case, reviewer: Any) -> Disagreement:
+    pending = standing_disagreement(case=locked)
     if reviewer.pk in (pending.first.reviewer_id, pending.second.reviewer_id):
         raise ReviewNotAllowed(
             "You signed one of the two disagreeing findings; a third, different reviewer must adjudicate.",
@@ -148,10 +154,12 @@ def _pending_for(locked: Case, reviewer: Any) -> Disagreement:
     return pending
 
 
-def _write_adjudication(
+def write_round_three(
     locked: Case, pending: Disagreement, *, reviewer: Any, cleaned: dict[str, Any], opened_at: datetime,
-    now: datetime, time_on_task_ms: int, expected_lock_version: int, submitted: dict[str, Any],
+    now: datetime, time_on_task_ms: int, expected_lock_version: int, submitted: dict[str, Any], resolution: str,
 ) -> Review:
+    """Write the round-3 sign-off that settles `pending` with `resolution` (a third reviewer's adjudication, or the
+    two reviewers' agreement), make the case final and record `review.adjudicate` (`via` tells which)."""
     first = pending.first
     draft_fields = (first.draft_snapshot or {}).get("fields")
     edited = fields_differing(draft_fields, cleaned) if draft_fields else []
@@ -166,14 +174,15 @@ def _write_adjudication(
         all_unchanged=outcome == ReviewOutcome.ACCEPTED, rejection_reason=first.rejection_reason,
         disagreement_fields=list(pending.disagreement_fields), attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms,
-        resolution=ReviewResolution.ADJUDICATED, signed_context=case_context(locked), **cleaned,
+        resolution=resolution, signed_context=case_context(locked), **cleaned,
     )
     commit_case(locked, expected_lock_version, CaseStatus.FINAL, locked.high_risk, now, submitted)
     audit_log(
         action="review.adjudicate", actor=reviewer, obj=review,
         details={
             "version": pending.version, "round": ADJUDICATION_ROUND, "status_from": locked.status,
-            "status_to": CaseStatus.FINAL, "resolution": ReviewResolution.ADJUDICATED,
+            "status_to": CaseStatus.FINAL, "resolution": resolution,
+            "via": "agreement" if resolution == ReviewResolution.AGREED else "third_reviewer",
             "first_review_id": first.pk, "second_review_id": pending.second.pk,
             "disagreement_fields": list(pending.disagreement_fields),
             "sides_with": _sides_with(pending, cleaned), "time_on_task_ms": time_on_task_ms,

@@ -130,7 +130,8 @@ def start_review(request: HttpRequest, pk: int) -> HttpResponse:
         case = case_claim(case=case, user=request.user)
     except ReviewError as exc:
         page = review_page(user=request.user, case=Case.objects.get(pk=case.pk))
-        return _render_review(request, page, form=None, claim_message=exc.message, status=exc.http_status)
+        return _render_review(request, page, form=None, claim_message=exc.message, status=exc.http_status,
+                              holder_in_message=getattr(exc, "holder", None) is not None)
     if "lock_version" in request.POST:
         data, draft = _switched_draft(request, case)
         form = ReviewSignForm(data)
@@ -223,7 +224,8 @@ def _render_sign_error(request: HttpRequest, case: Case, form: ReviewSignForm, d
         form.is_valid()
     # Shown as the case is now: someone else may have changed it.
     page = _resubmitted_page(request, Case.objects.get(pk=case.pk), draft)
-    return _render_review(request, page, form=form, conflict=exc.message, status=exc.http_status)
+    return _render_review(request, page, form=form, conflict=exc.message, status=exc.http_status,
+                          holder_in_message=getattr(exc, "holder", None) is not None)
 
 
 def _resubmitted_page(request: HttpRequest, case: Case, draft: Draft | None) -> ReviewPage:
@@ -234,7 +236,10 @@ def _resubmitted_page(request: HttpRequest, case: Case, draft: Draft | None) -> 
 def _render_review(
     request: HttpRequest, page: ReviewPage, *, form: ReviewSignForm | None, claim_message: str | None = None,
     conflict: str | None = None, status: int = 200, blind_form: BlindFindingForm | None = None,
+    holder_in_message: bool = False,
 ) -> HttpResponse:
+    """`holder_in_message`: the refusal shown already says who holds the claim and until when, so the claim bar
+    does not say it again (the conflict is stated once)."""
     show_blind = page.needs_blind or (blind_form is not None and page.blind_pending)
     shown_form = form if (page.draft_visible and not show_blind) else None
     # The read is decided here: the drafts are shown only inside the sign form, and recorded once, on the case.
@@ -248,7 +253,7 @@ def _render_review(
         "show_blind": show_blind, "blind_form": blind_form or (BlindFindingForm() if show_blind else None),
         "claim_message": claim_message, "conflict": conflict, "ungradable_form": UngradableForm(),
         "suggestions": SUGGESTIONS, "attestation_text": ATTESTATION_TEXT,
-        "claim_minutes": settings.DERMREVIEW_CLAIM_MINUTES,
+        "claim_minutes": settings.DERMREVIEW_CLAIM_MINUTES, "holder_in_message": holder_in_message,
     }, status=status)
 
 

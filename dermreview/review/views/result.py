@@ -45,6 +45,13 @@ def _agreement_rows(review: Review) -> dict[str, Any]:
             "has_blind": bool(blind)}
 
 
+def _resolution(review: Review) -> str:
+    """How this version's dual review was resolved (the label), from the sign-off that made it final; "" for a
+    single review or while the version still waits for its second sign-off or an adjudication."""
+    decided = Review.objects.filter(case_id=review.case_id, version=review.version).exclude(resolution="").first()
+    return decided.get_resolution_display() if decided is not None else ""
+
+
 def _disagreement(review: Review) -> tuple[Review | None, list[dict[str, str]]]:
     """The other round's review of this version and where the two disagree (shown to both reviewers)."""
     other_round = 2 if review.round == 1 else 1
@@ -73,7 +80,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "review/review_result.html", {
         "review": review, "case": review.case, **agreement,
         "other": other, "disagreement": disagreement, "field_labels": FIELD_LABELS,
-        "time_on_task_s": review.time_on_task_ms / 1000,
+        "time_on_task_s": review.time_on_task_ms / 1000, "resolution": _resolution(review),
         "poll_url": reverse("review:result_json", args=[review.pk]),
     })
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
+from dermreview.review.models import Review
 from tests.dermreview.review.review_helpers import ready_case, sign
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +60,24 @@ def test_export_page_include_drafts_is_403_for_a_clinician(alice, client_for):
 def test_export_page_needs_login(client):
     response = client.get(reverse(URL))
     assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_export_page_until_leaves_out_findings_signed_after_that_day(alice, bob, carol, client_for):
+    old, new = ready_case(alice), ready_case(alice)
+    sign(old, bob)
+    sign(new, bob)
+    Review.objects.filter(case=old).update(signed_at=timezone.now() - timedelta(days=10))
+    until = (timezone.localdate() - timedelta(days=5)).isoformat()
+    response = client_for(carol).get(reverse(URL), {"download": "1", "format": "json", "until": until})
+    data = json.loads(_body(response))
+    assert [f["case"]["id"] for f in data["findings"]] == [old.pk]
+    assert AuditEvent.objects.get(action="findings.export").details["until"].startswith(
+        (timezone.localdate() - timedelta(days=4)).isoformat())
+
+
+def test_export_page_until_before_since_is_shown_as_an_error(carol, client_for):
+    response = client_for(carol).get(reverse(URL), {"download": "1", "format": "csv", "since": "2026-03-10",
+                                                    "until": "2026-03-01"})
+    assert response.status_code == 400
+    assert "The end date must be on or after the start date." in response.content.decode()
+    assert not AuditEvent.objects.filter(action="findings.export").exists()

@@ -449,3 +449,51 @@ def test_a_pending_amendment_keeps_the_signed_finding_current_in_the_export(api,
     reports = [r for r in _resources(fhir) if r["resourceType"] == "DiagnosticReport"]
     assert [(r["id"], r["status"]) for r in reports] == [(f"case-{case.pk}-v2", "amended")]
     Bundle.model_validate(fhir)
+
+
+def test_until_leaves_out_findings_signed_at_or_after_it_and_is_audited(api, alice, findings) -> None:  # noqa: ANN001
+    cut = timezone.now() - timedelta(hours=1)
+    Review.objects.filter(case__in=findings["final"][:2]).update(signed_at=cut - timedelta(days=2))
+    records = json.loads(_body(api(alice).get(EXPORT, {
+        "since": (cut - timedelta(days=3)).isoformat(), "until": cut.isoformat()})))
+    assert sorted(r["case"]["id"] for r in records["findings"]) == sorted(c.pk for c in findings["final"][:2])
+    assert records["export"]["until"] == cut.isoformat()
+    event = AuditEvent.objects.get(action="findings.export")
+    assert event.details["until"] == cut.isoformat()
+
+
+def test_until_before_since_is_refused_with_a_clear_message(api, carol) -> None:  # noqa: ANN001
+    now = timezone.now()
+    body = assert_error(api(carol).get(EXPORT, {"since": now.isoformat(),
+                                               "until": (now - timedelta(days=1)).isoformat()}), 400, "invalid")
+    assert list(body["fields"]) == ["until"] and "later than `since`" in str(body["fields"]["until"])
+    assert not AuditEvent.objects.filter(action="findings.export").exists()
+
+
+def test_exports_say_how_a_dual_review_was_resolved(api, carol, findings) -> None:  # noqa: ANN001
+    dual, single = findings["final"][1], findings["final"][0]
+    Review.objects.filter(case=dual, round=2).update(resolution="concordant")
+    records = {r["case"]["id"]: r for r in json.loads(_body(api(carol).get(EXPORT, {"format": "json"})))["findings"]}
+    assert (records[dual.pk]["resolution"], records[single.pk]["resolution"]) == ("concordant", "")
+    rows = {int(r["case_id"]): r for r in csv.DictReader(io.StringIO(
+        _body(api(carol).get(EXPORT, {"format": "csv"})).decode()))}
+    assert (rows[dual.pk]["resolution"], rows[single.pk]["resolution"]) == ("concordant", "")
+    raw = json.loads(_body(api(carol).get(EXPORT, {"format": "fhir"})))
+    reports = {r["identifier"][0]["value"]: r for r in _resources(raw) if r["resourceType"] == "DiagnosticReport"}
+    resolved = reports[f"case-{dual.pk}-v1"]
+    get_fhir_model_class("DiagnosticReport").model_validate(resolved)
+    assert resolved["extension"] == [{"url": "urn:dermreview:extension:resolution", "valueCoding": {
+        "system": "urn:dermreview:resolution", "code": "concordant",
+        "display": "Concordant: both reviewers agreed"}}]
+    assert "extension" not in reports[f"case-{single.pk}-v1"]
+
+
+def test_an_adjudicated_finding_is_exported_once_with_its_resolution(api, alice, bob, dave, carol) -> None:  # noqa: ANN001
+    case = CaseFactory(organisation=alice.organisation, created_by=alice, status=CaseStatus.FINAL)
+    ReviewFactory(case=case, reviewer=bob, round=1)
+    ReviewFactory(case=case, reviewer=dave, round=2, disagreement_fields=["lesion_type"])
+    third = ReviewFactory(case=case, reviewer=carol, round=3, resolution="adjudicated_by_third_reviewer")
+    records = json.loads(_body(api(alice).get(EXPORT, {"format": "json"})))["findings"]
+    assert [(r["review_id"], r["resolution"]) for r in records] == [(third.pk, "adjudicated_by_third_reviewer")]
+    rows = list(csv.DictReader(io.StringIO(_body(api(alice).get(EXPORT, {"format": "csv"})).decode())))
+    assert [(r["review_id"], r["resolution"]) for r in rows] == [(str(third.pk), "adjudicated_by_third_reviewer")]

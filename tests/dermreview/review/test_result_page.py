@@ -6,7 +6,9 @@ import pytest
 from django.urls import reverse
 
 from dermreview.audit.models import AuditEvent
-from tests.dermreview.review.review_helpers import ready_case, sign
+from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.review.models import Review
+from tests.dermreview.review.review_helpers import MELANOMA, ready_case, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -27,3 +29,22 @@ def test_result_page_without_draft_records_no_draft_view(alice, bob, client_for)
     before = AuditEvent.objects.filter(action="draft.view").count()
     assert client_for(bob).get(reverse("review:result", args=[review.pk])).status_code == 200
     assert AuditEvent.objects.filter(action="draft.view").count() == before
+
+
+def test_result_page_states_the_real_resolution_not_the_second_sign_off(alice, bob, dave, client_for):
+    case = ready_case(alice, draft=MELANOMA)
+    first = sign(case, bob, fields=MELANOMA, confirmed=FINDING_FIELDS)
+    second = sign(case, dave, fields={**MELANOMA, "color": "dark brown and black"}, confirmed=FINDING_FIELDS)
+    assert second.resolution == "concordant" and second.disagreement_fields == ["color"]
+    for review in (first, second):
+        body = client_for(bob).get(reverse("review:result", args=[review.pk])).content.decode()
+        assert body.count("Resolution:</strong> Concordant: both reviewers agreed.") == 1
+        assert 'id="disagreement"' in body and "the second sign-off made the case final" not in body
+    Review.objects.filter(pk=second.pk).update(resolution="agreed")
+    body = client_for(bob).get(reverse("review:result", args=[first.pk])).content.decode()
+    assert "Resolution:</strong> Disagreement resolved: the two reviewers agreed on one version." in body
+
+
+def test_result_page_of_a_single_review_states_no_resolution(alice, bob, client_for):
+    review = sign(ready_case(alice), bob)
+    assert 'id="resolution"' not in client_for(bob).get(reverse("review:result", args=[review.pk])).content.decode()

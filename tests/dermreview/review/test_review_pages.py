@@ -365,3 +365,41 @@ def test_case_page_in_review_while_claimed(client, alice, bob):
     _start(client, case)
     client.force_login(alice)
     assert "In review" in client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+
+def test_claim_conflict_is_stated_once_to_a_second_reviewer(client, alice, bob, dave):
+    case = ready_case(alice)
+    client.force_login(bob)
+    _start(client, case)
+    case.refresh_from_db()
+    until = timezone.localtime(case.claim_expires_at).strftime("%H:%M")
+    client.force_login(dave)
+    shown = client.get(reverse("review:case", args=[case.pk])).content.decode()
+    assert shown.count(f"In review by bob until {until}") == 1
+    refused = client.post(reverse("review:claim", args=[case.pk]))
+    body = refused.content.decode()
+    assert refused.status_code == 409
+    assert body.count(f"bob is reviewing this case (claimed until {until})") == 1
+    for said in (shown, body):
+        assert said.count(f"until {until}") == 1 and "Another reviewer holds" not in said
+    signed = client.post(reverse("review:case", args=[case.pk]), _sign_form(case, first_draft(case)))
+    assert signed.status_code == 409 and signed.content.decode().count(f"until {until}") == 1
+
+
+def test_case_page_finding_states_the_resolution_of_a_dual_review(client, alice, bob, dave):
+    case = ready_case(alice, draft=MELANOMA)
+    sign(case, bob, fields=MELANOMA, confirmed=FINDING_FIELDS)
+    sign(case, dave, fields=MELANOMA, confirmed=FINDING_FIELDS)
+    client.force_login(alice)
+
+    def panel() -> str:
+        body = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+        return body.split('id="case-finding"')[1].split("</section>")[0]
+
+    assert "Resolution:</strong> Concordant: both reviewers agreed." in panel()
+    Review.objects.filter(case=case, round=2).update(resolution="adjudicated_by_third_reviewer")
+    assert "Resolution:</strong> Disagreement adjudicated by a third reviewer." in panel()
+    single = ready_case(alice)
+    sign(single, bob)
+    body = client.get(reverse("cases:detail", args=[single.pk])).content.decode()
+    assert 'id="final-finding"' in body and 'id="finding-resolution"' not in body

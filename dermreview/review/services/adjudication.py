@@ -16,27 +16,24 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus
-from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
+from dermreview.review.errors import ReviewNotAllowed
 from dermreview.review.models import Review, ReviewOutcome
 from dermreview.review.models.review import ReviewResolution, case_context
 from dermreview.review.services.case_lock import (
-    STALE_MESSAGE,
+    case_locked,
     commit_case,
-    current_lock_version,
     latest_version,
-    lock_case,
 )
 from dermreview.review.services.claim import assert_not_claimed_by_other
 from dermreview.review.services.finding_checks import (
     clean_fields_collecting,
     queue_scoring,
     require_reviewer,
-    time_on_task,
+    signing_checks,
 )
 from dermreview.review.services.rules import ATTESTATION_TEXT, fields_differing
 
@@ -111,26 +108,16 @@ def review_adjudicate(
     submitted = {"fields": dict(fields)}
     require_reviewer(reviewer, case)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            locked = lock_case(case, expected_lock_version, submitted)
-            assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
-            pending = _pending_for(locked, reviewer)
-            errors: dict[str, str] = {}
-            cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
-            if not attestation:
-                errors["attestation"] = "Tick the attestation to sign."
-            ms = time_on_task(opened_at, now, errors)
-            if errors:
-                raise ReviewInvalid(errors)
-            assert cleaned is not None
-            review = write_round_three(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
-                                       now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
-                                       submitted=submitted, resolution=ReviewResolution.ADJUDICATED)
-    except IntegrityError:
-        raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
-                             current_lock_version=current_lock_version(case)) from None
-    case.refresh_from_db()
+    with case_locked(case, expected_lock_version, submitted) as locked:
+        assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
+        pending = _pending_for(locked, reviewer)
+        errors: dict[str, str] = {}
+        cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
+        ms = signing_checks(attestation=attestation, started_at=opened_at, now=now, errors=errors)
+        assert cleaned is not None
+        review = write_round_three(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
+                                   now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
+                                   submitted=submitted, resolution=ReviewResolution.ADJUDICATED)
     return review
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from dermreview.audit.services.events import audit_log
@@ -24,9 +24,9 @@ from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAll
 from dermreview.review.models import Review
 from dermreview.review.models.review import ReviewResolution
 from dermreview.review.services.adjudication import Disagreement, standing_disagreement, write_round_three
-from dermreview.review.services.case_lock import STALE_MESSAGE, current_lock_version, lock_case
+from dermreview.review.services.case_lock import case_locked, lock_case
 from dermreview.review.services.claim import assert_not_claimed_by_other
-from dermreview.review.services.finding_checks import require_reviewer, time_on_task
+from dermreview.review.services.finding_checks import require_reviewer, signing_checks
 
 PROPOSAL_CHANGED = "The proposal changed while you were reading it. Reload the page and check it again."
 
@@ -95,27 +95,17 @@ def review_adjudication_confirm(
     submitted = {"round": round}
     require_reviewer(reviewer, case)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            locked = lock_case(case, expected_lock_version, submitted)
-            assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
-            pending = _party(locked, reviewer)
-            _check_proposal(pending, reviewer, round, locked)
-            errors: dict[str, str] = {}
-            if not attestation:
-                errors["attestation"] = "Tick the attestation to sign."
-            ms = time_on_task(opened_at, now, errors)
-            if errors:
-                raise ReviewInvalid(errors)
-            chosen = pending.first if round == 1 else pending.second
-            cleaned = {**chosen.finding_fields(), "lesion_class": chosen.lesion_class}
-            review = write_round_three(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
-                                       now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
-                                       submitted=submitted, resolution=ReviewResolution.AGREED)
-    except IntegrityError:
-        stale = ReviewConflict(STALE_MESSAGE, submitted=submitted, current_lock_version=current_lock_version(case))
-        raise stale from None
-    case.refresh_from_db()
+    with case_locked(case, expected_lock_version, submitted) as locked:
+        assert_not_claimed_by_other(case=locked, user=reviewer, submitted=submitted)
+        pending = _party(locked, reviewer)
+        _check_proposal(pending, reviewer, round, locked)
+        errors: dict[str, str] = {}
+        ms = signing_checks(attestation=attestation, started_at=opened_at, now=now, errors=errors)
+        chosen = pending.first if round == 1 else pending.second
+        cleaned = {**chosen.finding_fields(), "lesion_class": chosen.lesion_class}
+        review = write_round_three(locked, pending, reviewer=reviewer, cleaned=cleaned, opened_at=opened_at,
+                                   now=now, time_on_task_ms=ms, expected_lock_version=expected_lock_version,
+                                   submitted=submitted, resolution=ReviewResolution.AGREED)
     return review
 
 

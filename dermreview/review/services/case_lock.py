@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 
 from dermreview.cases.models import Case
@@ -22,6 +25,22 @@ def lock_case(case: Case, expected_lock_version: int, submitted: dict[str, Any])
     if locked.lock_version != expected_lock_version:
         raise ReviewConflict(STALE_MESSAGE, submitted=submitted, current_lock_version=locked.lock_version)
     return locked
+
+
+@contextmanager
+def case_locked(case: Case, expected_lock_version: int, submitted: dict[str, Any]) -> Iterator[Case]:
+    """One signing transaction: the case row-locked at `expected_lock_version` (else ReviewConflict).
+
+    A concurrent sign-off that wins a unique constraint (same round, same reviewer) is reported as the same
+    conflict, carrying this call's input; after a successful commit `case` is refreshed from the database.
+    """
+    try:
+        with transaction.atomic():
+            yield lock_case(case, expected_lock_version, submitted)
+    except IntegrityError:
+        raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
+                             current_lock_version=current_lock_version(case)) from None
+    case.refresh_from_db()
 
 
 def commit_case(

@@ -127,3 +127,13 @@ def queue_scoring(review: Review) -> None:
     from dermreview.review.tasks import agreement_score
 
     agreement_score.delay_on_commit(review.pk)
+
+
+def signing_checks(*, attestation: bool, started_at: datetime, now: datetime, errors: dict[str, str]) -> int:
+    """The attestation and time on task of any signature; raises ReviewInvalid with every error collected so far."""
+    if not attestation:
+        errors["attestation"] = "Tick the attestation to sign."
+    ms = time_on_task(started_at, now, errors)
+    if errors:
+        raise ReviewInvalid(errors)
+    return ms

@@ -26,23 +26,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import Draft
-from dermreview.review.errors import ReviewConflict, ReviewInvalid, ReviewNotAllowed
+from dermreview.review.errors import ReviewNotAllowed
 from dermreview.review.models import BlindFinding, NotificationKind, Review, ReviewOutcome
 from dermreview.review.models.review import ReviewResolution, case_context
 from dermreview.review.services.adjudication import adjudication_needed
 from dermreview.review.services.blind import blind_finding_for
 from dermreview.review.services.case_lock import (
-    STALE_MESSAGE,
+    case_locked,
     commit_case,
-    current_lock_version,
     latest_version,
-    lock_case,
 )
 from dermreview.review.services.claim import assert_claim_held
 from dermreview.review.services.finding_checks import (
@@ -53,8 +50,8 @@ from dermreview.review.services.finding_checks import (
     high_risk_class,
     queue_scoring,
     require_reviewer,
+    signing_checks,
     snapshot,
-    time_on_task,
 )
 from dermreview.review.services.notifications import notification_create
 from dermreview.review.services.rules import ATTESTATION_TEXT, clean_text, fields_differing
@@ -106,28 +103,21 @@ def review_sign(
     }
     require_reviewer(reviewer, case)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            locked = lock_case(case, expected_lock_version, submitted)
-            # Why this reviewer may not sign at all comes before "claim it first".
-            slot = _slot_for(locked, reviewer)
-            claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
-            errors: dict[str, str] = {}
-            cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
-            reason = clean_text(rejection_reason)
-            check_draft(locked, draft, reason, errors)
-            if draft is not None and cleaned is not None:
-                check_confirmations(draft.finding_fields(), cleaned, confirmed_fields, errors)
-            ms = _common_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
-            assert cleaned is not None
-            review = _write_signoff(locked, slot, reviewer=reviewer, draft=draft, cleaned=cleaned, reason=reason,
-                                    opened_at=claimed_at, now=now, time_on_task_ms=ms,
-                                    expected_lock_version=expected_lock_version, submitted=submitted)
-    except IntegrityError:
-        # A concurrent sign-off of the same round (or by the same reviewer) won the unique constraint.
-        raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
-                             current_lock_version=current_lock_version(case)) from None
-    case.refresh_from_db()
+    with case_locked(case, expected_lock_version, submitted) as locked:
+        # Why this reviewer may not sign at all comes before "claim it first".
+        slot = _slot_for(locked, reviewer)
+        claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
+        errors: dict[str, str] = {}
+        cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
+        reason = clean_text(rejection_reason)
+        check_draft(locked, draft, reason, errors)
+        if draft is not None and cleaned is not None:
+            check_confirmations(draft.finding_fields(), cleaned, confirmed_fields, errors)
+        ms = signing_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
+        assert cleaned is not None
+        review = _write_signoff(locked, slot, reviewer=reviewer, draft=draft, cleaned=cleaned, reason=reason,
+                                opened_at=claimed_at, now=now, time_on_task_ms=ms,
+                                expected_lock_version=expected_lock_version, submitted=submitted)
     return review
 
 
@@ -151,16 +141,6 @@ def _slot_for(locked: Case, reviewer: Any) -> _Slot:
     raise ReviewNotAllowed(
         f"This case is {locked.get_status_display().lower()}: there is no sign-off to give now.", code="state",
     )
-
-
-def _common_checks(*, attestation: bool, started_at: datetime, now: datetime, errors: dict[str, str]) -> int:
-    """The attestation and time on task; raises ReviewInvalid with every error collected so far."""
-    if not attestation:
-        errors["attestation"] = "Tick the attestation to sign."
-    ms = time_on_task(started_at, now, errors)
-    if errors:
-        raise ReviewInvalid(errors)
-    return ms
 
 
 def _write_signoff(
@@ -250,27 +230,21 @@ def review_amend(
     submitted = {"fields": dict(fields), "reason": reason, "review_id": review.pk}
     require_reviewer(reviewer, case)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            locked = lock_case(case, expected_lock_version, submitted)
-            current = _amendable(locked, review)
-            claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
-            errors: dict[str, str] = {}
-            cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
-            clean_reason = clean_text(reason)
-            if not clean_reason:
-                errors["reason"] = "Say why the finding is amended."
-            elif len(clean_reason) > MAX_REASON_LENGTH:
-                errors["reason"] = f"At most {MAX_REASON_LENGTH} characters."
-            ms = _common_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
-            assert cleaned is not None
-            amended = _write_amendment(locked, current, reviewer=reviewer, cleaned=cleaned, reason=clean_reason,
-                                       opened_at=claimed_at, now=now, time_on_task_ms=ms,
-                                       expected_lock_version=expected_lock_version, submitted=submitted)
-    except IntegrityError:
-        raise ReviewConflict(STALE_MESSAGE, submitted=submitted,
-                             current_lock_version=current_lock_version(case)) from None
-    case.refresh_from_db()
+    with case_locked(case, expected_lock_version, submitted) as locked:
+        current = _amendable(locked, review)
+        claimed_at = assert_claim_held(case=locked, user=reviewer, now=now, submitted=submitted)
+        errors: dict[str, str] = {}
+        cleaned = clean_fields_collecting(fields, errors, organisation_id=locked.organisation_id)
+        clean_reason = clean_text(reason)
+        if not clean_reason:
+            errors["reason"] = "Say why the finding is amended."
+        elif len(clean_reason) > MAX_REASON_LENGTH:
+            errors["reason"] = f"At most {MAX_REASON_LENGTH} characters."
+        ms = signing_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
+        assert cleaned is not None
+        amended = _write_amendment(locked, current, reviewer=reviewer, cleaned=cleaned, reason=clean_reason,
+                                   opened_at=claimed_at, now=now, time_on_task_ms=ms,
+                                   expected_lock_version=expected_lock_version, submitted=submitted)
     return amended
 
 

@@ -34,10 +34,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-## Download the real fine-tune into var/models/ (needs internet). Then: DERMREVIEW_MODEL=var/models/unsloth_Qwen3vl_finetune
+## Download the real fine-tune into var/models/ (needs internet): merged weights, or a LoRA adapter and its base
+## (each pinned and recorded). Then: DERMREVIEW_MODEL=var/models/unsloth_Qwen3vl_finetune HF_HUB_OFFLINE=1
 fetch-model: install
 	$(PY) -m inference_worker.fetch var/models/unsloth_Qwen3vl_finetune
 
 bench: install
 	$(PY) bench/inference.py
 	$(PY) bench/agreement.py
+	$(PY) bench/evaluate.py

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         f"model={model_name} device={device} dtype={engine.model.dtype} threads={torch.get_num_threads()} "
         f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY')} "
         f"images={len(photos)} repeats={args.repeats} max_new_tokens={engine.cfg.max_new_tokens} "
-        f"pixels=[{engine.cfg.min_pixels}, {engine.cfg.max_pixels}]",
+        f"pixels=[{engine.cfg.min_pixels}, {engine.cfg.image_max_pixels}]",
         flush=True,
     )
     # Round-robin over batch sizes, so that a noisy neighbour on a shared machine slows every
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"device={device}")
     print(f"torch_threads={torch.get_num_threads()}")
     print(f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY')}")
-    print(f"max_pixels={engine.cfg.max_pixels}")
+    print(f"max_pixels={engine.cfg.image_max_pixels}")
     for size in batch_sizes:
         print(f"images_per_s_batch{size}={rates[size]:.3f}")
     for size in batch_sizes:

@@ -11,16 +11,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
 
+from inference_worker.profile import PromptProfile, load_profile
 from inference_worker.types import BackendName
 
 DEFAULT_MODEL = "0xAgamy/unsloth_Qwen3vl_finetune"
 # Qwen3-VL sees one token per 32x32 pixels (patch 16, merged 2x2). The bounds are in pixels.
 PIXELS_PER_VISUAL_TOKEN = 32 * 32
 DEFAULT_MIN_PIXELS = 64 * PIXELS_PER_VISUAL_TOKEN  # 256x256: below this lesion texture is lost
-DEFAULT_MAX_PIXELS = 512 * PIXELS_PER_VISUAL_TOKEN  # about 724x724, 512 visual tokens
+DEFAULT_MAX_PIXELS = 512 * PIXELS_PER_VISUAL_TOKEN  # about 724x724, 512 visual tokens: the card profile's budget
 
 DeviceName = Literal["auto", "cuda", "cpu"]
+# schema: a grammar derived from the prompt profile (its key spellings, order and layout) holds the reply to the
+# six fields; json: any JSON object (xgrammar's built-in JSON grammar, `json_object` on a server); free: none.
+DecodingMode = Literal["schema", "json", "free"]
+DECODING_MODES: tuple[str, ...] = ("schema", "json", "free")
 DtypeName = Literal["auto", "bfloat16", "float16", "float32"]
+# The request field that carries the schema grammar to an OpenAI-compatible server: current vLLM reads
+# "structured_outputs": {"grammar": ...}; older releases read "guided_grammar" (see the OpenAI engine).
+GrammarField = Literal["structured_outputs", "guided_grammar"]
+GRAMMAR_FIELDS: tuple[str, ...] = ("structured_outputs", "guided_grammar")
 
 _T = TypeVar("_T")
 _TRUE = frozenset({"1", "true", "yes", "on"})
@@ -37,8 +46,10 @@ class WorkerConfig:
     dtype: DtypeName = "auto"
     attn_implementation: str = "sdpa"
     min_pixels: int = DEFAULT_MIN_PIXELS
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    max_new_tokens: int = 384
+    # 0: the prompt profile's image budget (the Unsloth profile: 256 visual tokens, as its training collator).
+    max_pixels: int = 0
+    # The six fields at their longest JSON come to about 450-500 tokens; 512 leaves a margin.
+    max_new_tokens: int = 512
     batch_size: int = 8
     # How long the caller's micro-batcher waits to fill a batch; the engine itself never waits.
     batch_wait_ms: int = 200
@@ -49,13 +60,33 @@ class WorkerConfig:
     openai_timeout_s: float = 60.0
     openai_max_retries: int = 3
     openai_concurrency: int = 4
-    constrained: bool = True
+    openai_grammar_field: GrammarField = "structured_outputs"
+    # A built-in profile name (inference_worker/profiles/<name>.toml) or the path of a profile file.
+    prompt_profile: str = "card"
+    decoding: DecodingMode = "schema"
+    # A LoRA adapter is loaded onto its base: the base named in adapter_config.json unless set here (for
+    # instance the full-precision base instead of a 4-bit Unsloth one); the revision pins the base's repository.
+    base_model: str = ""
+    base_model_revision: str = "main"
+    # Where an adapter merged into its base is kept, so the merge happens once per (adapter, base) pair.
+    model_cache_dir: str = ""
+
+    @property
+    def constrained(self) -> bool:
+        """Whether any grammar holds the reply (schema or json decoding)."""
+        return self.decoding != "free"
 
     def __post_init__(self) -> None:
         _check(self.device in ("auto", "cuda", "cpu"), "DERMREVIEW_DEVICE", self.device)
         _check(self.dtype in ("auto", "bfloat16", "float16", "float32"), "DERMREVIEW_DTYPE", self.dtype)
         _check(self.backend in ("transformers", "openai"), "DERMREVIEW_BACKEND", self.backend)
         _check(bool(self.model.strip()), "DERMREVIEW_MODEL", self.model)
+        _check(self.decoding in DECODING_MODES, "DERMREVIEW_DECODING", self.decoding,
+               f"must be one of {', '.join(DECODING_MODES)}")
+        _check(bool(self.prompt_profile.strip()), "DERMREVIEW_PROMPT", self.prompt_profile)
+        _check(self.openai_grammar_field in GRAMMAR_FIELDS, "DERMREVIEW_OPENAI_GRAMMAR_FIELD",
+               self.openai_grammar_field, f"must be one of {', '.join(GRAMMAR_FIELDS)}")
+        profile = self.profile  # a ValueError naming DERMREVIEW_PROMPT, the file and the problem
         _check(
             self.min_pixels >= PIXELS_PER_VISUAL_TOKEN,
             "DERMREVIEW_MIN_PIXELS",
@@ -63,10 +94,16 @@ class WorkerConfig:
             f"must be at least {PIXELS_PER_VISUAL_TOKEN}",
         )
         _check(
-            self.max_pixels >= self.min_pixels,
+            self.max_pixels == 0 or self.max_pixels >= self.min_pixels,
             "DERMREVIEW_MAX_PIXELS",
             self.max_pixels,
-            f"must be at least DERMREVIEW_MIN_PIXELS ({self.min_pixels})",
+            f"must be 0 (the prompt profile's budget) or at least DERMREVIEW_MIN_PIXELS ({self.min_pixels})",
+        )
+        _check(
+            self.max_pixels != 0 or profile.max_pixels >= self.min_pixels,
+            "DERMREVIEW_MIN_PIXELS",
+            self.min_pixels,
+            f"must not exceed the prompt profile's image budget ({profile.max_pixels}) while DERMREVIEW_MAX_PIXELS=0",
         )
         for name, value in (
             ("DERMREVIEW_MAX_NEW_TOKENS", self.max_new_tokens),
@@ -94,6 +131,16 @@ class WorkerConfig:
                 self.openai_base_url,
                 "must be an http(s) URL when DERMREVIEW_BACKEND=openai",
             )
+
+    @property
+    def profile(self) -> PromptProfile:
+        """The prompt profile ``prompt_profile`` names (loaded once per file version, see `load_profile`)."""
+        return load_profile(self.prompt_profile)
+
+    @property
+    def image_max_pixels(self) -> int:
+        """The image budget in pixels that every engine resizes to: ``max_pixels``, or the profile's when it is 0."""
+        return self.max_pixels or self.profile.max_pixels
 
     @property
     def served_model_name(self) -> str:
@@ -133,8 +180,25 @@ class WorkerConfig:
             openai_timeout_s=read("DERMREVIEW_OPENAI_TIMEOUT_S", _parse_float, defaults.openai_timeout_s),
             openai_max_retries=read("DERMREVIEW_OPENAI_MAX_RETRIES", _parse_int, defaults.openai_max_retries),
             openai_concurrency=read("DERMREVIEW_OPENAI_CONCURRENCY", _parse_int, defaults.openai_concurrency),
-            constrained=read("DERMREVIEW_CONSTRAINED", _parse_bool, defaults.constrained),
+            openai_grammar_field=cast(GrammarField, read("DERMREVIEW_OPENAI_GRAMMAR_FIELD", str.lower,
+                                                         defaults.openai_grammar_field)),
+            prompt_profile=read("DERMREVIEW_PROMPT", str, defaults.prompt_profile),
+            decoding=cast(DecodingMode, read("DERMREVIEW_DECODING", str.lower, _legacy_decoding(env, defaults))),
+            base_model=read("DERMREVIEW_BASE_MODEL", str, defaults.base_model),
+            base_model_revision=read("DERMREVIEW_BASE_MODEL_REVISION", str, defaults.base_model_revision),
+            model_cache_dir=read("DERMREVIEW_MODEL_CACHE", str, defaults.model_cache_dir),
         )
+
+
+def _legacy_decoding(env: Mapping[str, str], defaults: WorkerConfig) -> DecodingMode:
+    """The decoding mode when DERMREVIEW_DECODING is unset: DERMREVIEW_CONSTRAINED=0 (the older switch) means free."""
+    raw = env.get("DERMREVIEW_CONSTRAINED", "").strip()
+    if not raw:
+        return defaults.decoding
+    try:
+        return "schema" if _parse_bool(raw) else "free"
+    except ValueError as exc:
+        raise ValueError(f"DERMREVIEW_CONSTRAINED={raw!r} is malformed: {exc}") from None
 
 
 def _check(ok: bool, name: str, value: object, why: str = "") -> None:

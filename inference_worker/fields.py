@@ -1,11 +1,11 @@
 """The one definition of the six finding fields: name, label, order, length limit and line form.
 
 Everything that holds or shows a finding derives from `FINDING_FIELD_SPECS`: the worker's `Finding` model and
-its JSON schema (what the model may write), and on the Django side the model columns, the review forms, the API
+its JSON schema (what a parsed reply must satisfy), and on the Django side the model columns, the review forms, the API
 serializers, the exports and the model card. It lives here, not in `dermreview`, because the worker must never
 import Django, while Django may import this plain-Python package.
 
-Changing a limit here changes the JSON schema (constrained decoding) and the forms at once; a lower limit also
+Changing a limit here changes the `Finding` check of every reply and the forms at once; a lower limit also
 needs a migration (`manage.py makemigrations drafting review`) because the Django column sizes follow it.
 """
 
@@ -22,7 +22,7 @@ SHORT_FIELD_MAX_CHARS = 200
 # The summary is a few sentences the reviewer may expand while correcting the draft. 4000 characters is
 # the most any layer has ever accepted (reviewers' forms and the API), so every stored summary still
 # validates when a finding is amended. A runaway generation is stopped by the worker's token limit
-# (DERMREVIEW_MAX_NEW_TOKENS, 384 by default, about 1,500 characters), not by this schema limit.
+# (DERMREVIEW_MAX_NEW_TOKENS, 512 by default, about 2,000 characters), not by this schema limit.
 SUMMARY_MAX_CHARS = 4000
 
 
@@ -32,7 +32,8 @@ class FieldSpec:
 
     `name` is the key everywhere (JSON, database column, API, export column); `label` is what people read
     (British spelling, as the UI uses); `multiline` fields keep their line breaks, the others are one line;
-    `description` is shown to the model in the JSON schema.
+    `description` is shown in the JSON schema (API docs, `response_format`); the model itself reads the prompt
+    profile's instruction (`inference_worker.profile`).
     """
 
     name: str
@@ -45,7 +46,8 @@ class FieldSpec:
 # In the order the review form, the exports and the model card list them.
 FINDING_FIELD_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("lesion_type", "Lesion type", SHORT_FIELD_MAX_CHARS, False,
-              "Morphological type of the lesion, e.g. macule, papule, plaque, nodule."),
+              "Clinical classification the lesion most resembles, e.g. melanoma, nevus, basal cell carcinoma, "
+              "seborrhoeic keratosis: an AI suggestion for the clinician to confirm, not a diagnosis."),
     FieldSpec("color", "Colour", SHORT_FIELD_MAX_CHARS, False, "Colour or colours of the lesion."),
     FieldSpec("symmetry", "Symmetry", SHORT_FIELD_MAX_CHARS, False, "Symmetry of shape and colour."),
     FieldSpec("borders", "Borders", SHORT_FIELD_MAX_CHARS, False,

@@ -2,7 +2,10 @@
 
 A draft is unique per (image, model id, revision, prompt version). The web tier records that identity when it
 queues the draft, and the engine reports it on every result; both call `model_identity` on the same
-`WorkerConfig`, so they agree by construction:
+`WorkerConfig`, so they agree by construction. The prompt version is the prompt profile's (its name, version and
+content hash, see `inference_worker.profile`) plus the decoding mode, e.g. ``card@1+8985a6/schema``: a new
+instruction, key spelling or grammar layout, or another decoding mode, starts a new version. The model id and
+revision are:
 
 - a hub id (``DERMREVIEW_MODEL=org/name``): that id and ``DERMREVIEW_MODEL_REVISION`` as configured. Pin the
   revision to a commit in production; a branch name such as ``main`` cannot tell two snapshots apart.
@@ -23,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inference_worker.config import WorkerConfig
-from inference_worker.prompt import PROMPT_VERSION
 from inference_worker.types import BackendName
 
 # Written by `inference_worker.fetch` into a fetched model directory: "<hub id>@<commit>".
@@ -66,7 +68,8 @@ def model_identity(cfg: WorkerConfig) -> ModelIdentity:
 
 
 def _identity(model_id: str, revision: str, cfg: WorkerConfig, *, is_test_model: bool = False) -> ModelIdentity:
-    return ModelIdentity(model_id[:_MODEL_ID_LENGTH], revision[:_REVISION_LENGTH], PROMPT_VERSION, cfg.backend,
+    prompt_version = cfg.profile.prompt_version_for(cfg.decoding)
+    return ModelIdentity(model_id[:_MODEL_ID_LENGTH], revision[:_REVISION_LENGTH], prompt_version, cfg.backend,
                          is_test_model=is_test_model)
 
 

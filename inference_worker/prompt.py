@@ -1,45 +1,25 @@
-"""The instruction sent with every photo, and the chat messages built around it.
+"""The chat messages sent with every photo, rendered from the prompt profile.
 
-`PROMPT_VERSION` is stored with every draft, so change it whenever the text changes: reviewers'
-agreement figures are only comparable within one prompt version.
+The text and the image's place come from the profile (`inference_worker.profile`), and so does the prompt
+version every draft records: there is no version to bump by hand here. No system prompt: neither the model card
+nor the Unsloth notebooks the fine-tune follows use one, and a model answers best when asked as it was trained.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from inference_worker.fields import FINDING_FIELDS
-
-PROMPT_VERSION = "2026-11-29.1"
-
-PROMPT_TEXT = (
-    "You are assisting a dermatologist. Describe the skin lesion in this photo for a draft "
-    "report that a clinician will review and correct; do not give a diagnosis or advice.\n"
-    "Answer with one JSON object and nothing else, with exactly these string fields: "
-    f"{', '.join(FINDING_FIELDS)}.\n"
-    "- lesion_type: morphological type (e.g. macule, papule, plaque, nodule).\n"
-    "- color: the colour or colours seen.\n"
-    "- symmetry: symmetric or asymmetric, in shape and colour.\n"
-    "- borders: e.g. well-defined, irregular, notched, blurred.\n"
-    "- texture: surface texture (e.g. smooth, scaly, crusted, ulcerated).\n"
-    "- summary: two to four concise clinical sentences describing the visible features.\n"
-    "Keep each field except summary to a short phrase. If a feature cannot be judged from the "
-    'photo, write "not assessable".'
-)
+from inference_worker.profile import PromptProfile
 
 
-def build_messages(prompt_text: str = PROMPT_TEXT) -> list[dict[str, Any]]:
-    """Chat messages for one photo, in the format of the processor's chat template.
+def build_messages(profile: PromptProfile, image_part: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Chat messages for one photo: one user turn holding the image and the profile's instruction.
 
-    The image part carries no data: the template only emits the vision placeholder tokens, and
-    the pixels are passed to the processor separately so a batch can be processed in one call.
+    ``image_part`` defaults to ``{"type": "image"}``, which carries no data: the processor's chat template only
+    emits the vision placeholder tokens, and the pixels go to the processor separately so that a batch is
+    processed in one call. The OpenAI engine passes its ``image_url`` part instead.
     """
-    return [
-        {
-            "role": "user",
-            "content": [
-                {"type": "image"},
-                {"type": "text", "text": prompt_text},
-            ],
-        }
-    ]
+    image = image_part if image_part is not None else {"type": "image"}
+    text = {"type": "text", "text": profile.instruction}
+    content = [image, text] if profile.image_position == "before" else [text, image]
+    return [{"role": "user", "content": content}]

@@ -1,9 +1,10 @@
 """The structured finding the model drafts for one lesion photo.
 
 `Finding` is the contract between the model, the parser and the Django side: six required string
-fields, nothing else. The same model yields the JSON schema used for constrained decoding, so the
-grammar the model is held to and the validation applied afterwards cannot drift apart. The fields'
-names, order, limits and descriptions come from `inference_worker.fields`, which Django uses too.
+fields, nothing else. The grammar of schema decoding (`inference_worker.grammar`) holds a reply to
+the six fields but sets no length limits; this model checks them after parsing, so an over-long
+value is reported (``schema_invalid``, raw text kept) rather than cut off. The fields' names, order,
+limits and descriptions come from `inference_worker.fields`, which Django uses too.
 
 Cleaning rules (applied before the length checks, so a value made only of control characters or
 blanks fails ``min_length``):
@@ -113,7 +114,10 @@ class Finding(BaseModel):
 
 
 def finding_json_schema() -> dict[str, Any]:
-    """JSON schema of `Finding`, used for constrained decoding and the OpenAI `response_format`.
+    """JSON schema of `Finding`: the API documentation's description of a finding.
+
+    Decoding no longer uses it (the schema grammar follows the prompt profile's key spellings and layout);
+    it is kept for the API docs and for callers that want a ``response_format`` JSON schema.
 
     Titles are dropped: they carry no constraint and only lengthen the prompt of servers that
     inline the schema.

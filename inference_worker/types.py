@@ -52,7 +52,9 @@ class DraftResult:
 
     ``raw_text`` is always the model's reply as decoded (special tokens removed), kept for audit
     even when the finding is valid. Timings are milliseconds; ``generate_ms`` is this image's
-    share of its batch (batch time divided by the batch size).
+    share of its batch (batch time divided by the batch size). ``resolved_revision`` is what the
+    weights actually came from (a commit, or an adapter's and its base's), "" when unknown; unlike
+    ``model_revision`` it is not part of the identity the web tier queued the draft under.
     """
 
     key: str
@@ -69,6 +71,7 @@ class DraftResult:
     prompt_tokens: int
     output_tokens: int
     batch_size: int
+    resolved_revision: str = ""
 
     @property
     def ok(self) -> bool:

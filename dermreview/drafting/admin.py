@@ -46,7 +46,7 @@ class DraftAdmin(OrganisationScopedAdmin):
     organisation_path = "image__case__organisation"
     organisation_roles = frozenset({*CLINICAL_ROLES, Role.CLINIC_ADMIN})
     list_display = ["id", "image", "status", "failure_kind", "attempts", "model_id", "model_revision",
-                    "prompt_version", "backend", "batch_size", "queue_wait_ms", "generate_ms", "created_at"]
+                    "resolved_revision", "prompt_version", "backend", "batch_size", "queue_wait_ms", "generate_ms", "created_at"]
     list_filter = ["status", "failure_kind", "backend", "model_id", "prompt_version"]
     search_fields = ["=id", "=image__id", "=image__case__id", "model_id"]
     date_hierarchy = "created_at"

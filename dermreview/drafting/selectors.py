@@ -13,7 +13,7 @@ view calls once it has decided what the user sees.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,8 @@ from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, Value, When
 
 from dermreview.accounts.roles import can_audit, can_review
+from dermreview.cases.models import DiagnosisClass
+from dermreview.cases.selectors import LesionClassMapping, lesion_class_mapping
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftingControl, DraftStatus, FailureKind
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.drafting.services.identity import TINY_MODEL_ID, model_identity
@@ -81,9 +83,12 @@ class ImageDraftView:
     failure_kind: str
     model_id: str | None
     model_revision: str | None
+    resolved_revision: str | None  # the commit(s) the weights came from, as the engine reported; "" unknown
     prompt_version: str | None
     backend: str | None
     timings: DraftTimings | None
+    # The class the draft's lesion type (an AI suggestion, not a diagnosis) maps to; None unless fields are shown.
+    lesion_class: LesionClassMapping | None = None
 
     @property
     def pending(self) -> bool:
@@ -167,10 +172,23 @@ def image_draft_views(
     role_allows = can_review(user) or can_audit(user)
     show_fields = fields_visible and role_allows
     withheld = "" if show_fields else (WITHHELD_BLIND if role_allows else WITHHELD_ROLE)
-    return [
+    views = [
         _view(image.pk, case.pk, drafts.get(image.pk), paused=paused, position_by_draft=positions,
               show_fields=show_fields, withheld=withheld, show_failure_message=role_allows)
         for image in images
+    ]
+    return _with_lesion_classes(views, organisation_id=case.organisation_id)
+
+
+def _with_lesion_classes(views: list[ImageDraftView], *, organisation_id: int | None) -> list[ImageDraftView]:
+    """Each shown draft with the class its lesion type maps to (one vocabulary query, only when a draft is shown)."""
+    if not any(view.fields for view in views):
+        return views
+    vocabulary = DiagnosisClass.objects.vocabulary(organisation_id)
+    return [
+        replace(view, lesion_class=lesion_class_mapping(view.finding["lesion_type"], vocabulary=vocabulary))
+        if view.finding else view
+        for view in views
     ]
 
 
@@ -181,7 +199,7 @@ def _view(image_id: int, case_id: int, draft: Draft | None, *, paused: bool, pos
             image_id=image_id, case_id=case_id, draft_id=None, status="none", status_label="No AI draft",
             detail=PAUSED_MESSAGE if paused else "No AI draft was requested.", queue_position=None, paused=paused,
             is_test_model=False, withheld_reason="", fields=(), raw_output=None, failure_kind="", model_id=None,
-            model_revision=None, prompt_version=None, backend=None, timings=None,
+            model_revision=None, resolved_revision=None, prompt_version=None, backend=None, timings=None,
         )
     status = draft.status
     position = position_by_draft.get(draft.pk) if status == DraftStatus.QUEUED else None
@@ -197,7 +215,7 @@ def _view(image_id: int, case_id: int, draft: Draft | None, *, paused: bool, pos
         withheld_reason=withheld if ready else "",
         fields=fields if (ready and show_fields) else (), raw_output=draft.raw_output if raw_shown else None,
         failure_kind=draft.failure_kind, model_id=draft.model_id, model_revision=draft.model_revision,
-        prompt_version=draft.prompt_version, backend=draft.backend,
+        resolved_revision=draft.resolved_revision, prompt_version=draft.prompt_version, backend=draft.backend,
         timings=DraftTimings(
             queued_at=draft.queued_at, started_at=draft.started_at, finished_at=draft.finished_at,
             queue_wait_ms=draft.queue_wait_ms, preprocess_ms=draft.preprocess_ms, generate_ms=draft.generate_ms,

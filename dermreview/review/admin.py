@@ -71,10 +71,11 @@ class ReviewAdmin(_ReadOnlyReviewAreaAdmin):
         rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>",
                                 ((FIELD_LABELS.get(name, name), value) for name, value in fields.items()))
         return format_html(
-            '<div class="ai-draft"><p class="ai-label">AI draft, not a finding (model {} {}, prompt {})</p>'
+            '<div class="ai-draft"><p class="ai-label">AI draft, not a finding (model {} {}{}, prompt {})</p>'
             "<dl>{}</dl></div>",
-            snapshot.get("model_id", "?"), snapshot.get("model_revision", ""), snapshot.get("prompt_version", "?"),
-            rows,
+            snapshot.get("model_id", "?"), snapshot.get("model_revision", ""),
+            f", weights {snapshot['resolved_revision']}" if snapshot.get("resolved_revision") else "",
+            snapshot.get("prompt_version", "?"), rows,
         )
 
 

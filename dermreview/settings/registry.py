@@ -73,6 +73,8 @@ def worker_config(environ: Mapping[str, str] | None = None) -> WorkerConfig:
     source = os.environ if environ is None else environ
     names = [v.name for v in VARIABLES.values() if v.read_by == INFERENCE_WORKER]
     try:
+        # The config loads its prompt profile (DERMREVIEW_PROMPT): a misspelt name or a broken profile file stops
+        # start-up here, not at the first upload that queues a draft.
         return WorkerConfig.from_env({name: source[name] for name in names if name in source})
     except ValueError as exc:
         raise ImproperlyConfigured(str(exc)) from None

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from inference_worker.identity import ModelIdentity
 from inference_worker.parse import ParseFailure, parse_reply
+from inference_worker.profile import PromptProfile
 from inference_worker.schema import Finding
 from inference_worker.types import BackendName, DraftResult, FailureKind, ImageInput
 
@@ -29,10 +30,15 @@ class Engine(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DraftOrigin:
-    """The fields of a `DraftResult` that describe where it came from, shared by a batch."""
+    """Where the drafts of one batch came from: their identity, the weights' revision and the prompt profile.
+
+    The profile is the one the prompt was rendered from; its key aliases are the ones the parser accepts.
+    """
 
     identity: ModelIdentity
     batch_size: int
+    resolved_revision: str = ""
+    profile: PromptProfile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +60,7 @@ def draft_from_reply(
     metrics: ItemMetrics,
 ) -> DraftResult:
     """Parse ``raw_text`` and wrap the outcome, keeping the raw text either way."""
-    outcome = parse_reply(raw_text, hit_token_limit=hit_token_limit)
+    outcome = parse_reply(raw_text, hit_token_limit=hit_token_limit, profile=origin.profile)
     if isinstance(outcome, ParseFailure):
         return _result(key, raw_text, origin, metrics, failure_kind=outcome.kind, failure_message=outcome.message)
     return _result(key, raw_text, origin, metrics, finding=outcome)
@@ -97,4 +103,5 @@ def _result(
         prompt_tokens=metrics.prompt_tokens,
         output_tokens=metrics.output_tokens,
         batch_size=origin.batch_size,
+        resolved_revision=origin.resolved_revision,
     )

@@ -1,10 +1,23 @@
 """Send photos to an OpenAI-compatible chat-completions server (vLLM, hosted endpoints).
 
 Each image is one request: ``POST {base_url}/chat/completions`` with the photo as a base64 JPEG
-``data:`` URL and the prompt text, greedy (``temperature=0``), and, when constrained decoding is
-on, ``response_format`` carrying the `Finding` JSON schema with ``strict: true``. The server does
-the batching; this engine only limits how many requests are in flight
-(``DERMREVIEW_OPENAI_CONCURRENCY``).
+``data:`` URL and the prompt profile's instruction, in the profile's order, greedy
+(``temperature=0``). The server does the batching; this engine only limits how many requests are
+in flight (``DERMREVIEW_OPENAI_CONCURRENCY``).
+
+Decoding, as the transformers engine's:
+
+* ``schema``: the profile's EBNF grammar (`inference_worker.grammar`), the same text the
+  transformers engine compiles, in vLLM's structured-outputs field. Current vLLM reads
+  ``"structured_outputs": {"grammar": ...}``; releases before that rename read ``"guided_grammar"``.
+  ``DERMREVIEW_OPENAI_GRAMMAR_FIELD`` chooses one; only one is sent. vLLM's request models accept
+  unknown fields (they log them as ignored), so the wrong choice is not an error there: the reply
+  is simply unconstrained, and the parser still reports what it makes of it. Other servers (hosted
+  APIs) may refuse an unknown field with a 4xx, which becomes an ``engine_error``: use ``json``
+  there.
+* ``json``: ``response_format: {"type": "json_object"}``, which OpenAI-compatible servers widely
+  support.
+* ``free``: nothing.
 
 Failures never raise out of `OpenAIEngine.generate`. Connection errors, timeouts, 5xx and 429
 (the server asking us to come back later) are retried with exponential backoff; other 4xx are
@@ -29,10 +42,10 @@ import httpx
 
 from inference_worker.config import WorkerConfig
 from inference_worker.engines.base import DraftOrigin, ItemMetrics, draft_from_error, draft_from_reply
+from inference_worker.grammar import finding_grammar
 from inference_worker.identity import model_identity
 from inference_worker.preprocess import prepare_image
-from inference_worker.prompt import PROMPT_TEXT
-from inference_worker.schema import finding_json_schema
+from inference_worker.prompt import build_messages
 from inference_worker.types import BackendName, DraftResult, ImageInput
 
 logger = logging.getLogger(__name__)
@@ -82,7 +95,8 @@ class OpenAIEngine:
         self._pool = ThreadPoolExecutor(
             max_workers=cfg.openai_concurrency, thread_name_prefix="dermreview-openai"
         )
-        self._schema = finding_json_schema()
+        self.profile = cfg.profile
+        self._constraint = _constraint(cfg)
         self._closed = threading.Event()
 
     def close(self) -> None:
@@ -97,11 +111,11 @@ class OpenAIEngine:
 
     def _describe_one(self, item: ImageInput) -> DraftResult:
         # The server batches on its side; from here each image is a batch of one.
-        origin = DraftOrigin(self.identity, batch_size=1)
+        origin = DraftOrigin(self.identity, batch_size=1, profile=self.profile)
         started = time.perf_counter()
         try:
             data_url = _jpeg_data_url(
-                prepare_image(item.image, min_pixels=self.cfg.min_pixels, max_pixels=self.cfg.max_pixels)
+                prepare_image(item.image, min_pixels=self.cfg.min_pixels, max_pixels=self.cfg.image_max_pixels)
             )
         except (ValueError, OSError) as exc:
             return draft_from_error(item.key, f"unusable image: {exc}", origin=origin)
@@ -128,26 +142,14 @@ class OpenAIEngine:
         )
 
     def _request_body(self, data_url: str) -> dict[str, Any]:
-        body: dict[str, Any] = {
+        image = {"type": "image_url", "image_url": {"url": data_url}}
+        return {
             "model": self.cfg.served_model_name,
-            "messages": [
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "image_url", "image_url": {"url": data_url}},
-                        {"type": "text", "text": PROMPT_TEXT},
-                    ],
-                }
-            ],
+            "messages": build_messages(self.profile, image),
             "temperature": 0,
             "max_tokens": self.cfg.max_new_tokens,
+            **self._constraint,
         }
-        if self.cfg.constrained:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "finding", "schema": self._schema, "strict": True},
-            }
-        return body
 
     def _post_with_retries(self, body: dict[str, Any]) -> _Reply:
         attempts = self.cfg.openai_max_retries + 1
@@ -178,6 +180,18 @@ class OpenAIEngine:
         # Full jitter, so a crowd of workers that failed together does not retry together.
         ceiling = min(self._backoff_s * (2**attempt), _MAX_BACKOFF_S)
         return random.uniform(ceiling / 2, ceiling)
+
+
+def _constraint(cfg: WorkerConfig) -> dict[str, Any]:
+    """The request fields that hold the reply to the decoding mode (see the module docstring)."""
+    if cfg.decoding == "json":
+        return {"response_format": {"type": "json_object"}}
+    if cfg.decoding == "free":
+        return {}
+    grammar = finding_grammar(cfg.profile)
+    if cfg.openai_grammar_field == "guided_grammar":
+        return {"guided_grammar": grammar}
+    return {"structured_outputs": {"grammar": grammar}}
 
 
 def _is_retryable(status: int) -> bool:

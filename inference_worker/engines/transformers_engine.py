@@ -1,25 +1,26 @@
 """Run the vision-language model in this process with Hugging Face transformers.
 
-One engine per process holds the processor, the model and the compiled JSON grammar. A call to
-`TransformersEngine.generate` splits its images into batches of ``batch_size``, runs each batch
-through one ``model.generate`` call (greedy, left-padded) and parses every reply.
+One engine per process holds the processor, the model, the prompt profile and the compiled grammar.
+A call to `TransformersEngine.generate` splits its images into batches of ``batch_size``, runs each
+batch through one ``model.generate`` call (greedy, left-padded) and parses every reply.
 
-Constrained decoding: the `Finding` JSON schema is compiled into an xgrammar grammar once, at load
-time (it depends only on the tokenizer). The xgrammar logits processor keeps one matcher per row
-and is consumed by a single ``generate`` call, so a fresh one is made for every batch.
+Loading (merged weights, a LoRA adapter merged onto its base, quantised checkpoints) is
+`inference_worker.loading`'s; this module prepares what it returns for generation.
+
+Decoding (``DERMREVIEW_DECODING``): ``schema`` compiles the profile's finding grammar, ``json`` a
+grammar of any JSON object (both from `inference_worker.grammar`, both with the whitespace of the
+profile's layout), ``free`` none. A grammar is compiled once, at load time (it depends only on the
+tokenizer and the profile). The xgrammar logits processor keeps one matcher per row and is consumed
+by a single ``generate`` call, so a fresh one is made for every batch.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import re
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -27,16 +28,14 @@ from PIL import Image
 
 from inference_worker.config import WorkerConfig
 from inference_worker.engines.base import DraftOrigin, ItemMetrics, draft_from_error, draft_from_reply
+from inference_worker.grammar import finding_grammar, json_object_grammar
 from inference_worker.identity import ModelIdentity, model_identity
 from inference_worker.preprocess import prepare_image
+from inference_worker.profile import PromptProfile
 from inference_worker.prompt import build_messages
-from inference_worker.schema import finding_json_schema
 from inference_worker.types import BackendName, DraftResult, ImageInput, ModelLoadError
 
 logger = logging.getLogger(__name__)
-
-# "org/name" or "name": what a hub id looks like. Anything else is treated as a local path.
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +60,15 @@ class TransformersEngine:
         device: torch.device,
         grammar: Any | None,
         identity: ModelIdentity,
+        resolved_revision: str = "",
     ) -> None:
         self.cfg = cfg
         self.model = model
         self.processor = processor
         self.device = device
         self.identity = identity
+        self.profile: PromptProfile = cfg.profile
+        self.resolved_revision = resolved_revision
         self._grammar = grammar
         # One model, one batch at a time: concurrent generate calls would only compete for the
         # same device and multiply activation memory.
@@ -74,61 +76,62 @@ class TransformersEngine:
         tokenizer = processor.tokenizer
         self._stop_ids = _stop_token_ids(model, tokenizer)
         self._pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self._stop_ids[0]
-        # Every item gets the same prompt, so the chat template is rendered once.
+        # Every item gets the same prompt, so the chat template is rendered once, from the profile.
         self._prompt = processor.apply_chat_template(
-            build_messages(), add_generation_prompt=True, tokenize=False
+            build_messages(self.profile), add_generation_prompt=True, tokenize=False
         )
 
     @classmethod
     def load(cls, cfg: WorkerConfig) -> TransformersEngine:
-        """Load processor and model from the hub or a local directory, then `from_components`.
+        """Load processor and model (`inference_worker.loading.load_pretrained`), then `from_components`.
 
-        Any failure becomes one `ModelLoadError` whose reason names the model.
+        Any failure is one `ModelLoadError` whose reason names the model and, where there is one, the fix.
         """
-        from transformers import AutoModelForImageTextToText, AutoProcessor
+        from inference_worker.loading import load_pretrained
 
-        source = _resolve_source(cfg.model)
         device = resolve_device(cfg.device)
         dtype = resolve_dtype(cfg.dtype, device)
         started = time.perf_counter()
-        try:
-            processor = AutoProcessor.from_pretrained(source, revision=cfg.model_revision)
-            model = AutoModelForImageTextToText.from_pretrained(
-                source,
-                revision=cfg.model_revision,
-                dtype=dtype,
-                attn_implementation=cfg.attn_implementation,
-            )
-        except Exception as exc:  # any failure here means "no model"; the reason says which
-            raise ModelLoadError(_describe_load_failure(cfg, exc)) from exc
-
-        # A hub download records the commit it resolved to: worth a log line when the configuration names a
-        # moving branch. Drafts record the configured identity, the one the web tier queued them under.
-        revision = getattr(model.config, "_commit_hash", None) or cfg.model_revision
-        engine = cls.from_components(cfg, model=model, processor=processor)
+        loaded = load_pretrained(cfg, device=device, dtype=dtype)
+        engine = cls.from_components(
+            cfg, model=loaded.model, processor=loaded.processor, resolved_revision=loaded.resolved_revision
+        )
+        # Drafts record the configured identity, the one the web tier queued them under, and beside it the
+        # revision the weights actually came from: worth a log line when the configuration names a moving branch.
         logger.info(
-            "loaded %s (revision %s) on %s as %s in %.1fs",
+            "loaded %s (resolved revision %s) on %s as %s, prompt %s, in %.1fs",
             cfg.model,
-            revision,
+            loaded.resolved_revision or "unknown",
             device,
             dtype,
+            engine.identity.prompt_version,
             time.perf_counter() - started,
         )
         return engine
 
     @classmethod
     def from_components(
-        cls, cfg: WorkerConfig, *, model: Any, processor: Any, model_revision: str | None = None
+        cls,
+        cfg: WorkerConfig,
+        *,
+        model: Any,
+        processor: Any,
+        model_revision: str | None = None,
+        resolved_revision: str | None = None,
     ) -> TransformersEngine:
         """Prepare an already-built model and processor for generation, as `load` does.
 
         `load` goes through here; so does the benchmark's full-size random model, which is built
         in memory rather than saved and reloaded. ``model_revision`` replaces the configured
         revision in the identity the engine reports (the in-memory model has no revision of its own).
+        ``resolved_revision`` (default: the commit transformers recorded on the config, if any) is
+        reported on every draft.
         """
         identity = model_identity(cfg)
         if model_revision is not None:
             identity = replace(identity, model_revision=model_revision)
+        if resolved_revision is None:
+            resolved_revision = getattr(getattr(model, "config", None), "_commit_hash", None) or ""
         device = resolve_device(cfg.device)
         try:
             model = model.to(device).eval()
@@ -138,9 +141,9 @@ class TransformersEngine:
             # enlarges a small photo past the budget).
             processor.image_processor.size = {
                 "shortest_edge": cfg.min_pixels,
-                "longest_edge": cfg.max_pixels,
+                "longest_edge": cfg.image_max_pixels,
             }
-            grammar = _compile_finding_grammar(processor.tokenizer, model) if cfg.constrained else None
+            grammar = compile_reply_grammar(cfg, processor.tokenizer, model)
             return cls(
                 cfg,
                 model=model,
@@ -148,6 +151,7 @@ class TransformersEngine:
                 device=device,
                 grammar=grammar,
                 identity=identity,
+                resolved_revision=resolved_revision,
             )
         except Exception as exc:  # e.g. out of device memory, or a tokenizer xgrammar cannot read
             raise ModelLoadError(f"model {cfg.model!r} loaded but could not be prepared: {exc}") from exc
@@ -172,7 +176,7 @@ class TransformersEngine:
             started = time.perf_counter()
             try:
                 image = prepare_image(
-                    item.image, min_pixels=self.cfg.min_pixels, max_pixels=self.cfg.max_pixels
+                    item.image, min_pixels=self.cfg.min_pixels, max_pixels=self.cfg.image_max_pixels
                 )
             except (ValueError, OSError) as exc:
                 origin = self._origin(batch_size=len(items))
@@ -257,7 +261,7 @@ class TransformersEngine:
         return drafts
 
     def _origin(self, *, batch_size: int) -> DraftOrigin:
-        return DraftOrigin(self.identity, batch_size)
+        return DraftOrigin(self.identity, batch_size, self.resolved_revision, self.profile)
 
 
 def _until_stop(row: list[int], stop_ids: Sequence[int], max_new_tokens: int) -> tuple[list[int], bool]:
@@ -281,8 +285,14 @@ def _stop_token_ids(model: Any, tokenizer: Any) -> list[int]:
     return sorted({int(i) for i in ids if i is not None})
 
 
-def _compile_finding_grammar(tokenizer: Any, model: Any) -> Any:
-    """Compile the `Finding` schema for this tokenizer (milliseconds to a few seconds)."""
+def compile_reply_grammar(cfg: WorkerConfig, tokenizer: Any, model: Any) -> Any | None:
+    """The xgrammar grammar of ``cfg.decoding`` for this tokenizer (milliseconds to a few seconds); None: free.
+
+    schema: the profile's finding grammar (the six fields, its key spellings); json: any JSON object. Both bound
+    whitespace as the profile's layout does; xgrammar's built-in JSON grammar does not (see `inference_worker.grammar`).
+    """
+    if cfg.decoding == "free":
+        return None
     import xgrammar
 
     # The lm_head can be wider than the tokenizer (Qwen pads to 151936); the mask must match it.
@@ -292,21 +302,9 @@ def _compile_finding_grammar(tokenizer: Any, model: Any) -> Any:
         stop_token_ids=_stop_token_ids(model, tokenizer),
     )
     compiler = xgrammar.GrammarCompiler(tokenizer_info)
-    # No free whitespace: a weak or random model could otherwise pad with blanks until the
-    # token limit. The separators are json.dumps' defaults, the layout most training data uses.
-    return compiler.compile_json_schema(json.dumps(finding_json_schema()), any_whitespace=False)
-
-
-def _resolve_source(model: str) -> str:
-    """The string to pass to from_pretrained; a missing local directory fails here, quickly."""
-    expanded = os.path.expanduser(model)
-    path = Path(expanded)
-    if path.is_dir():
-        return expanded
-    looks_like_path = expanded.startswith((".", "/", "~")) or not _HUB_ID.match(model)
-    if looks_like_path:
-        raise ModelLoadError(f"model directory {expanded} does not exist")
-    return model
+    if cfg.decoding == "json":
+        return compiler.compile_grammar(json_object_grammar(cfg.profile))
+    return compiler.compile_grammar(finding_grammar(cfg.profile))
 
 
 def resolve_device(device: str) -> torch.device:
@@ -324,21 +322,6 @@ def resolve_dtype(dtype: str, device: torch.device) -> torch.dtype:
         # bf16 halves memory and is fast on GPUs; CPUs mostly lack fast bf16 matmuls.
         return torch.bfloat16 if device.type == "cuda" else torch.float32
     return {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}[dtype]
-
-
-def _describe_load_failure(cfg: WorkerConfig, exc: Exception) -> str:
-    offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-    hint = ""
-    if offline and not Path(cfg.model).is_dir():
-        hint = (
-            " (HF_HUB_OFFLINE is set and the model is not in the local cache: fetch it with"
-            " `python -m inference_worker.fetch DIR` and set DERMREVIEW_MODEL=DIR)"
-        )
-    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return (
-        f"cannot load model {cfg.model!r} at revision {cfg.model_revision!r}: "
-        f"{type(exc).__name__}: {first_line}{hint}"
-    )
 
 
 def _describe(exc: Exception) -> str:

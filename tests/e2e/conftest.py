@@ -9,10 +9,14 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.mfa import authenticator_for, has_second_factor, totp_code
+
+if TYPE_CHECKING:
+    from tests.e2e.journeys import People
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the test body are still
 # synchronous and safe, so tell Django not to refuse them.
@@ -80,3 +84,11 @@ def screenshot_dir(tmp_path: Path) -> Path:
     target = Path(__file__).resolve().parents[2] / "var" / "screenshots"
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+@pytest.fixture
+def people(transactional_db: None) -> People:
+    """alice (clinician), bob, dave and erin (reviewers) and carol (auditor) of one clinic: tests/e2e/journeys.py."""
+    from tests.e2e.journeys import clinic_people
+
+    return clinic_people()

@@ -17,7 +17,7 @@ from inference_worker.fields import (
     FieldSpec,
     field_spec,
 )
-from inference_worker.prompt import PROMPT_TEXT
+from inference_worker.profile import available_profiles, load_profile
 from inference_worker.schema import Finding, finding_json_schema
 
 VALID = {name: "x" for name in FINDING_FIELDS}
@@ -65,5 +65,17 @@ def test_fields_line_breaks_survive_only_in_multiline_fields() -> None:
         assert getattr(finding, spec.name) == ("first\nsecond" if spec.multiline else "first second"), spec.name
 
 
-def test_fields_prompt_lists_the_fields_in_order() -> None:
-    assert f"exactly these string fields: {', '.join(FINDING_FIELDS)}." in PROMPT_TEXT
+@pytest.mark.parametrize("name", available_profiles())
+def test_fields_every_builtin_prompt_asks_for_the_six_fields_in_order(name: str) -> None:
+    profile = load_profile(name)
+    text = profile.instruction
+    positions = [text.index(keys.write) for keys in profile.keys]
+    assert positions == sorted(positions)
+    assert profile.order == FINDING_FIELDS
+
+
+def test_fields_lesion_type_is_the_clinical_classification_as_a_suggestion() -> None:
+    description = field_spec("lesion_type").description
+    assert "clinical classification" in description.lower() and "melanoma" in description
+    assert "suggestion" in description and "not a diagnosis" in description
+    assert finding_json_schema()["properties"]["lesion_type"]["description"] == description

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from inference_worker import PROMPT_VERSION, WorkerConfig
+from inference_worker import WorkerConfig, load_profile
 from inference_worker.identity import (
     REVISION_FILE,
     TINY_MODEL_ID,
@@ -34,12 +34,22 @@ def test_identity_of_a_fetched_directory_is_its_hub_id_and_commit(tmp_path: Path
 def test_identity_of_hub_openai_and_plain_directories(tmp_path: Path) -> None:
     hub = model_identity(WorkerConfig(model="org/model", model_revision="deadbeef"))
     assert (hub.model_id, hub.model_revision, hub.backend) == ("org/model", "deadbeef", "transformers")
-    assert hub.prompt_version == PROMPT_VERSION
+    assert hub.prompt_version == load_profile("card").prompt_version + "/schema"
     served = model_identity(WorkerConfig(backend="openai", openai_base_url="http://127.0.0.1:9/v1",
                                          openai_model="derm-vl"))
     assert (served.model_id, served.backend) == ("derm-vl", "openai")
     plain = model_identity(WorkerConfig(model=str(tmp_path / ".." / tmp_path.name)))
     assert plain.model_id == f"local:{tmp_path.name}"
+
+
+def test_identity_prompt_version_changes_with_profile_and_decoding() -> None:
+    versions = {
+        model_identity(WorkerConfig(model="org/model", prompt_profile=profile, decoding=decoding)).prompt_version
+        for profile in ("card", "unsloth")
+        for decoding in ("schema", "json", "free")
+    }
+    assert len(versions) == 6
+    assert all(len(version) <= 40 for version in versions)
 
 
 def test_identity_ignores_a_malformed_revision_record(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_imports_light_modules_work_without_torch_transformers_or_django() -> No
             if name != HEAVY:
                 importlib.import_module(name)
         from inference_worker import (
-            FINDING_FIELDS, PROMPT_VERSION, DraftResult, FailureKind, Finding, ImageInput,
+            FINDING_FIELDS, DraftResult, FailureKind, Finding, ImageInput,
             ModelLoadError, WorkerConfig, get_engine,
         )
 

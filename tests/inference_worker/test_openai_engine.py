@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from inference_worker import FailureKind, ImageInput, WorkerConfig
+from inference_worker import FailureKind, ImageInput, WorkerConfig, load_profile
 from inference_worker.engines.openai_engine import OpenAIEngine
-from inference_worker.prompt import PROMPT_TEXT
-from inference_worker.schema import finding_json_schema
+from inference_worker.grammar import finding_grammar
 from tests.inference_worker.images import solid_image
 
 FINDING = {
@@ -111,7 +110,7 @@ def _handler_for(server: FakeServer) -> type[BaseHTTPRequestHandler]:
 
 
 def _image_from_request(body: dict[str, Any]) -> Image.Image:
-    url = body["messages"][0]["content"][0]["image_url"]["url"]
+    (url,) = [part["image_url"]["url"] for part in body["messages"][0]["content"] if part["type"] == "image_url"]
     prefix = "data:image/jpeg;base64,"
     assert url.startswith(prefix)
     return Image.open(io.BytesIO(base64.b64decode(url[len(prefix) :])))
@@ -159,7 +158,7 @@ def _engine(url: str, **overrides: Any) -> OpenAIEngine:
     return engine
 
 
-def test_openai_engine_sends_image_prompt_and_schema(fake_server: FakeServer) -> None:
+def test_openai_engine_sends_image_prompt_and_schema_grammar(fake_server: FakeServer) -> None:
     engine = _engine(fake_server.url)
 
     (result,) = engine.generate([ImageInput(key="7", image=solid_image(4000, 3000))])
@@ -180,15 +179,61 @@ def test_openai_engine_sends_image_prompt_and_schema(fake_server: FakeServer) ->
     sent = _image_from_request(body)
     assert sent.format == "JPEG"
     assert sent.width * sent.height <= 16 * 32 * 32  # resized before upload
-    assert text_part == {"type": "text", "text": PROMPT_TEXT}
-    assert body["response_format"] == {
-        "type": "json_schema",
-        "json_schema": {"name": "finding", "schema": finding_json_schema(), "strict": True},
-    }
+    assert text_part == {"type": "text", "text": load_profile("card").instruction}
+    assert len(body["messages"]) == 1  # no system prompt
+    # The transformers engine's grammar, in vLLM's structured-outputs field; nothing else constrains the reply.
+    assert body["structured_outputs"] == {"grammar": finding_grammar(load_profile("card"))}
+    assert "response_format" not in body and "guided_grammar" not in body
+    assert result.prompt_version == load_profile("card").prompt_version + "/schema"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"openai_grammar_field": "guided_grammar"}, {"guided_grammar": finding_grammar(load_profile("card"))}),
+        ({"decoding": "json"}, {"response_format": {"type": "json_object"}}),
+        ({"decoding": "free"}, {}),
+        ({"prompt_profile": "unsloth"}, {"structured_outputs": {"grammar": finding_grammar(load_profile("unsloth"))}}),
+    ],
+    ids=["schema-older-vllm", "json", "free", "schema-unsloth"],
+)
+def test_openai_engine_request_constraint_per_decoding_mode(
+    fake_server: FakeServer, overrides: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    engine = _engine(fake_server.url, **overrides)
+    (result,) = engine.generate([ImageInput(key="1", image=solid_image(64, 64))])
+    assert result.ok, result.failure_message
+    (request,) = fake_server.requests
+    constraint_fields = {"structured_outputs", "guided_grammar", "response_format"}
+    sent = {key: value for key, value in request["body"].items() if key in constraint_fields}
+    assert sent == expected
+    assert result.prompt_version == engine.profile.prompt_version_for(engine.cfg.decoding)
+
+
+def test_openai_engine_follows_the_profile_text_and_image_position(fake_server: FakeServer) -> None:
+    engine = _engine(fake_server.url, prompt_profile="unsloth", max_pixels=0, min_pixels=4 * 32 * 32)
+    engine.generate([ImageInput(key="1", image=solid_image(4000, 3000))])
+    (request,) = fake_server.requests
+    text_part, image_part = request["body"]["messages"][0]["content"]
+    assert text_part == {"type": "text", "text": load_profile("unsloth").instruction}
+    assert image_part["type"] == "image_url"
+    sent = _image_from_request(request["body"])
+    assert 256 * 32 * 32 // 2 < sent.width * sent.height <= 256 * 32 * 32  # the profile's image budget
+
+
+def test_openai_engine_parses_alias_keys_with_the_profile(fake_server: FakeServer) -> None:
+    reply = {"Lesion Type": "nevus", "Colour": ["brown", "tan"], **{k: v for k, v in FINDING.items()
+                                                                      if k not in ("lesion_type", "color")}}
+    fake_server.steps = [Step(content="```json\n" + json.dumps(reply, indent=2) + "\n```")]
+    engine = _engine(fake_server.url)
+    (result,) = engine.generate([ImageInput(key="1", image=solid_image(64, 64))])
+    assert result.finding is not None, result.failure_message
+    assert (result.finding.lesion_type, result.finding.color) == ("nevus", "brown; tan")
+    assert result.raw_text.startswith("```json")
 
 
 def test_openai_engine_without_api_key_sends_no_auth_header(fake_server: FakeServer) -> None:
-    engine = _engine(fake_server.url, openai_api_key="", constrained=False)
+    engine = _engine(fake_server.url, openai_api_key="", decoding="free")
     engine.generate([ImageInput(key="1", image=solid_image(64, 64))])
     (request,) = fake_server.requests
     assert "Authorization" not in request["headers"]

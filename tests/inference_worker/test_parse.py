@@ -7,6 +7,7 @@ import json
 import pytest
 
 from inference_worker.parse import ParseFailure, parse_reply
+from inference_worker.profile import load_profile, profile_from_dict
 from inference_worker.schema import (
     FINDING_FIELDS,
     SHORT_FIELD_MAX_CHARS,
@@ -103,7 +104,7 @@ def test_parse_missing_key_is_schema_invalid() -> None:
     assert "Field required" in failure.message
 
 
-@pytest.mark.parametrize("bad_value", [3, None, ["brown"], {"hue": "brown"}, True])
+@pytest.mark.parametrize("bad_value", [3, None, ["brown", 3], [["brown"]], {"hue": "brown"}, True])
 def test_parse_wrong_type_is_schema_invalid(bad_value: object) -> None:
     failure = _failure(json.dumps({**VALID, "color": bad_value}))
     assert failure.kind is FailureKind.SCHEMA_INVALID
@@ -151,3 +152,84 @@ def test_schema_lists_the_six_fields_in_order() -> None:
     assert schema["additionalProperties"] is False
     assert schema["properties"]["summary"]["maxLength"] == SUMMARY_MAX_CHARS
     assert all(prop["type"] == "string" for prop in schema["properties"].values())
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        ["Lesion Type", "Colour", "Symmetry", "Borders", "Texture", "Summary"],
+        ["lesionType", "color", "symmetry", "border", "texture", "summary"],
+        ["LESION-TYPE", "colours", "SYMMETRY", "borders", "Texture", "clinicalSummary"],
+        ["lesion type", "Color", "symmetry", "Border", "texture", "Clinical Summary"],
+    ],
+    ids=["title-case", "camel-case", "shouting-hyphens", "spaces"],
+)
+def test_parse_accepts_alias_and_differently_cased_keys(keys: list[str]) -> None:
+    reply = json.dumps(dict(zip(keys, VALID.values(), strict=True)), indent=2)
+    finding = parse_reply(reply, hit_token_limit=False)
+    assert isinstance(finding, Finding), finding
+    assert finding.model_dump() == VALID
+
+
+def test_parse_joins_lists_of_strings() -> None:
+    reply = {**VALID, "color": ["dark brown", "black"], "summary": ["First.", "Second."]}
+    finding = parse_reply(json.dumps(reply), hit_token_limit=False)
+    assert isinstance(finding, Finding), finding
+    assert (finding.color, finding.summary) == ("dark brown; black", "First.; Second.")
+
+
+def test_parse_empty_list_is_schema_invalid() -> None:
+    failure = _failure(json.dumps({**VALID, "texture": []}))
+    assert failure.kind is FailureKind.SCHEMA_INVALID
+    assert failure.message.startswith("texture:")
+
+
+def test_parse_keeps_escaped_characters_inside_values() -> None:
+    # As a model writes them: an escaped quote, backslash, newline and a \u escape.
+    written = r'a \"raised\" n\u00e9vus,\nback\\slash'
+    reply = json.dumps({**VALID, "lesion_type": "X", "summary": "Y"}).replace('"X"', f'"{written}"')
+    reply = reply.replace('"Y"', f'"{written}"')
+    finding = parse_reply(reply, hit_token_limit=False)
+    assert isinstance(finding, Finding), finding
+    assert finding.lesion_type == 'a "raised" n\u00e9vus, back\\slash'  # one line: the newline is a blank
+    assert finding.summary == 'a "raised" n\u00e9vus,\nback\\slash'
+
+
+def test_parse_field_given_twice_under_two_spellings_is_schema_invalid() -> None:
+    failure = _failure(json.dumps({**VALID, "Colour": "black"}))
+    assert failure.kind is FailureKind.SCHEMA_INVALID
+    assert failure.message == "color: given twice, as 'color' and 'Colour'"
+
+
+def test_parse_unknown_key_is_schema_invalid_even_beside_aliases() -> None:
+    reply = {"Lesion Type": "nevus", **{k: v for k, v in VALID.items() if k != "lesion_type"}, "Diagnosis": "x"}
+    failure = _failure(json.dumps(reply))
+    assert failure.kind is FailureKind.SCHEMA_INVALID
+    assert failure.message == "Diagnosis: Extra inputs are not permitted"
+
+
+def test_parse_over_long_value_under_an_alias_keeps_the_raw_text() -> None:
+    reply = json.dumps({**VALID, "Texture": "y" * (SHORT_FIELD_MAX_CHARS + 1)}).replace('"texture"', '"Texture"')
+    reply = reply.replace('"Texture": "smooth", ', "")
+    failure = _failure(reply)
+    assert failure.kind is FailureKind.SCHEMA_INVALID
+    assert failure.message.startswith("texture:") and "at most" in failure.message
+    assert failure.raw_text == reply
+
+
+def test_parse_uses_the_aliases_of_the_profile_it_is_given() -> None:
+    data = {
+        "name": "terse", "version": "1", "description": "", "image_position": "after", "layout": "compact",
+        "list_values": False, "max_visual_tokens": 64, "order": list(FINDING_FIELDS),
+        "instruction": "Keys: type, hue, symmetry, borders, texture, summary.",
+        "keys": {name: {"write": name} for name in FINDING_FIELDS} | {
+            "lesion_type": {"write": "type"}, "color": {"write": "hue"}},
+    }
+    terse = profile_from_dict(data)
+    reply = json.dumps({**VALID, "hue": "brown"}).replace('"color": "dark brown", ', "")
+    reply = reply.replace('"lesion_type"', '"type"')
+    finding = parse_reply(reply, hit_token_limit=False, profile=terse)
+    assert isinstance(finding, Finding) and (finding.lesion_type, finding.color) == ("papule", "brown")
+    # The default profile does not know "hue".
+    assert "type: Extra inputs are not permitted" in _failure(reply).message
+    assert load_profile().field_for_key("hue") is None

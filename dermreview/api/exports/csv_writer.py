@@ -41,6 +41,8 @@ COLUMNS: tuple[str, ...] = (
     "reviewers", "reviewer_ids", "reviewer_rounds", "reviewer_signed_at",
     "ai_draft_id", "ai_model_id", "ai_model_revision", "ai_prompt_version", *(f"ai_{n}" for n in FINDING_FIELDS),
     "image_ids", "image_urls", "finding_status", "resolution",
+    # Appended, so the columns before keep their places: the commit(s) the AI draft's weights came from.
+    "ai_model_resolved_revision",
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,7 +86,7 @@ def csv_row(record: Record) -> list[str]:
         text(ai["draft_id"]), text(ai["model_id"]), text(ai["model_revision"]), text(ai["prompt_version"]),
         *[text(ai_fields[name]) for name in FINDING_FIELDS],
         ";".join(str(i["id"]) for i in images), ";".join(i["url"] for i in images), record["finding_status"],
-        record["resolution"],
+        record["resolution"], text(ai["resolved_revision"]),
     ]
 
 
@@ -96,7 +98,8 @@ def _class_cells(lesion_class: dict[str, Any] | None) -> list[str]:
     if lesion_class is None:
         return ["", "", ""]
     return [lesion_class["code"], _text(lesion_class["name"]), "true" if lesion_class["high_risk"] else "false"]
-_NO_AI = {"draft_id": None, "model_id": "", "model_revision": "", "prompt_version": "", "fields": _NO_FIELDS}
+_NO_AI = {"draft_id": None, "model_id": "", "model_revision": "", "prompt_version": "", "resolved_revision": "",
+          "fields": _NO_FIELDS}
 
 
 def _guard(text: str) -> str:
@@ -111,7 +114,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     (review_id, case_id, version, round_no, signed_at, outcome, edited, all_unchanged, disagreement,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
      lesion_label, case_status, class_code, class_name, class_high_risk) = head
-    _ai_image, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
+    _ai_image, ai_model_id, ai_model_revision, ai_prompt_version, ai_resolved_revision = ai_meta
     signed = signed_at.isoformat()
     first_id, first_reviewer_id, first_username, _outcome, first_signed_at, _edited = first
     if first_id is None:
@@ -124,8 +127,9 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     if has_ai_draft(draft_id, ai_model_id):
         ai = ["" if draft_id is None else str(draft_id), guard(ai_model_id or ""), guard(ai_model_revision or ""),
               guard(ai_prompt_version or ""), *[guard(v or "") for v in ai_values]]
+        resolved = guard(ai_resolved_revision or "")
     else:
-        ai = _NO_AI_CELLS
+        ai, resolved = _NO_AI_CELLS, ""
     # Free text is guarded; ids, enums, timestamps and patient references (a validated pattern) cannot be formulas.
     return [
         "signed_finding", "true", f"case-{case_id}-v{version}", str(review_id), str(case_id), patient_ref,
@@ -135,7 +139,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         guard(rejection_reason), guard(amendment_reason), "" if supersedes_id is None else str(supersedes_id),
         guard(usernames), ids, rounds, times,
         *ai, ";".join(str(i["id"]) for i in photos), ";".join(i["url"] for i in photos),
-        finding_status(amendment_in_progress(row)), finding_resolution(row),
+        finding_status(amendment_in_progress(row)), finding_resolution(row), resolved,
     ]
 
 

@@ -4,8 +4,8 @@ Per photo a `Media` (the photo by reference to its protected URL, content type, 
 `DiagnosticReport` (status `final`, or `amended` when it supersedes an earlier signed version; only the current
 version of each case is in the bundle, tagged `amendment-in-progress` while an amendment awaits its second reviewer; a dual review's resolution, e.g.
 `concordant`, in the `urn:dermreview:extension:resolution` extension) with one `Observation` per field, and a `Provenance` whose agents are the AI
-model (a `Device` carrying model id, revision and prompt version, as author of the draft) and the signing
-reviewers (`Practitioner`s identified by username and id, as verifiers). Included AI drafts (auditors, on request)
+model (a `Device` carrying model id, revision, prompt version and the commit its weights resolved to, as author
+of the draft) and the signing reviewers (`Practitioner`s identified by username and id, as verifiers). Included AI drafts (auditors, on request)
 become `preliminary` reports tagged `unreviewed-ai-draft`, whose only agent is the Device. The patient appears only
 as a pseudonymous identifier (`subject.identifier`), never by name; there is no Patient resource.
 
@@ -32,6 +32,7 @@ from dermreview.api.exports.records import (
     finding_records,
 )
 from dermreview.cases.models import BodySite, CaptureType
+from dermreview.cases.selectors import AI_SUGGESTION_LABEL
 from dermreview.drafting.models.fields import FIELD_LABELS, FINDING_FIELDS
 from dermreview.review.models.review import ReviewResolution
 
@@ -91,6 +92,10 @@ class FhirBundleWriter:
     @staticmethod
     def _device_key(ai: dict[str, Any]) -> str:
         raw = f"{ai['model_id']}|{ai['model_revision']}|{ai['prompt_version']}"
+        # Weights that resolved to another commit are another device; drafts that did not report one keep the
+        # ids earlier exports gave them.
+        if ai.get("resolved_revision"):
+            raw += f"|{ai['resolved_revision']}"
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     # --- resources ---------------------------------------------------------------------------------------
@@ -136,6 +141,10 @@ class FhirBundleWriter:
                 {"type": {"text": "prompt version"}, "value": ai["prompt_version"] or "unknown"},
             ],
         }
+        if ai.get("resolved_revision"):
+            # What "main" (or any branch) resolved to when the weights were loaded: the version a review can check.
+            resource["version"].append({"type": {"text": "resolved weights revision"},
+                                        "value": ai["resolved_revision"]})
         return url, self._entry(url, resource)
 
     def _practitioner(self, reviewer: dict[str, Any]) -> tuple[str, str | None]:
@@ -159,6 +168,9 @@ class FhirBundleWriter:
         urls, entries = [], []
         for name in FINDING_FIELDS:
             url = self.urn("observation", f"{prefix}:{name}")
+            label = FIELD_LABELS[name]
+            if tag is AI_DRAFT_TAG and name == "lesion_type":
+                label = f"{label} ({AI_SUGGESTION_LABEL})"
             resource: dict[str, Any] = {
                 "resourceType": "Observation",
                 "id": f"{prefix}-{name.replace('_', '-')}",
@@ -166,7 +178,7 @@ class FhirBundleWriter:
                 "status": status,
                 "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "imaging", "display": "Imaging"}]}],
                 "code": {"coding": [{"system": "urn:dermreview:finding-field", "code": name,
-                                     "display": FIELD_LABELS[name]}], "text": FIELD_LABELS[name]},
+                                     "display": FIELD_LABELS[name]}], "text": label},
                 "subject": self._subject(case),
                 "performer": performers,
             }

@@ -137,7 +137,7 @@ def _window(scope: ExportScope, column: str) -> Q:
 # The finding's row carries everything but its photos: the sign-off itself, its reviewer, its case, the AI draft as
 # the reviewer saw it (keys of `draft_snapshot`, extracted by the database) and, for a dual review, the first round's
 # sign-off (a join: a version has at most two rounds).
-_AI_KEYS = ("image_id", "model_id", "model_revision", "prompt_version")
+_AI_KEYS = ("image_id", "model_id", "model_revision", "prompt_version", "resolved_revision")
 _FIRST_ROUND = ("id", "reviewer_id", "reviewer__username", "outcome", "signed_at")
 # The field-name lists (JSON arrays) come as their JSON text: with no column left that needs a Python-side
 # converter, Django hands PostgreSQL's rows over untouched, and `field_names` decodes only non-empty lists.
@@ -155,7 +155,8 @@ _FINDING_COLUMNS = (
     *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text", "amendment_in_progress", "resolution",
 )
 _DRAFT_COLUMNS = (
-    "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "backend", "created_at",
+    "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "resolved_revision",
+    "backend", "created_at",
     "finished_at", "image__case__patient_ref", "image__case__body_site", "image__case__lesion_label",
     "image__case__status", "image__content_type", "image__capture_type", "image__width", "image__height",
     "image__created_at", *FINDING_FIELDS,
@@ -242,14 +243,14 @@ def finding_records(scope: ExportScope, urls: UrlBuilder) -> Iterator[Record]:
 _FIELD_COUNT = len(FINDING_FIELDS)
 _HEAD = 19 + len(_CLASS_COLUMNS)
 _AI_AT = _HEAD + _FIELD_COUNT
+_AI_END = _AI_AT + len(_AI_KEYS)
 
 
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     """A finding row as (sign-off, case as signed and diagnosis class [22 values], final fields, AI image
-    id/model/revision/prompt, AI fields, first-round sign-off [6 values]); then `amendment_in_progress(row)` and
-    `finding_resolution(row)`."""
-    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_AT + 4], row[_AI_AT + 4:_AI_AT + 4 + _FIELD_COUNT],
-            row[-8:-2])
+    id/model/revision/prompt/resolved revision, AI fields, first-round sign-off [6 values]); then
+    `amendment_in_progress(row)` and `finding_resolution(row)`."""
+    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_END], row[_AI_END:_AI_END + _FIELD_COUNT], row[-8:-2])
 
 
 def amendment_in_progress(row: tuple[Any, ...]) -> bool:
@@ -279,7 +280,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     (review_id, case_id, version, round_no, signed_at, outcome, edited_fields, all_unchanged, disagreement_fields,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
      lesion_label, case_status, class_code, class_name, class_high_risk) = head
-    ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version = ai_meta
+    ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version, ai_resolved_revision = ai_meta
     first_id, first_reviewer_id, first_username, first_outcome, first_signed_at, first_edited = first
     ai_draft = None
     in_progress = amendment_in_progress(row)
@@ -288,7 +289,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
             "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
             "draft_id": draft_id, "image_id": _json_int(ai_image_id),
             "model_id": ai_model_id or "", "model_revision": ai_model_revision or "",
-            "prompt_version": ai_prompt_version or "",
+            "prompt_version": ai_prompt_version or "", "resolved_revision": ai_resolved_revision or "",
             "fields": {name: value or "" for name, value in zip(FINDING_FIELDS, ai_values, strict=True)},
         }
     reviewers = [{"review_id": review_id, "round": round_no, "id": reviewer_id, "username": username,
@@ -360,7 +361,7 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
                 "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,
                 "draft_id": row[index["id"]], "image_id": image_id,
                 "model_id": row[index["model_id"]], "model_revision": row[index["model_revision"]],
-                "prompt_version": row[index["prompt_version"]],
+                "prompt_version": row[index["prompt_version"]], "resolved_revision": row[index["resolved_revision"]],
                 "fields": {name: row[index[name]] for name in FINDING_FIELDS},
                 "created_at": _iso(row[index["created_at"]]), "finished_at": _iso(row[index["finished_at"]]),
             },

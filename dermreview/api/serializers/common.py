@@ -13,6 +13,9 @@ KIND_BLIND_FINDING = ["blind_finding"]
 KIND_EXPORT_RECORD = ["signed_finding", "ai_draft"]
 
 AI_DRAFT_LABEL = "Unreviewed AI draft: not a diagnosis until a reviewer signs a finding."
+# What an AI draft's `lesion_type` is, in every schema that carries one.
+AI_FIELDS_HELP = ("The AI's six fields, unreviewed. `lesion_type` is the model card's clinical classification (e.g. "
+                  "melanoma, naevus, basal cell carcinoma): an AI suggestion, not a diagnosis.")
 HUMAN_FINAL_LABEL = "Reviewer-confirmed finding."
 
 
@@ -38,3 +41,15 @@ class FindingFieldsSerializer(serializers.Serializer):
         # the model, the review form and the worker's JSON schema use, so the API accepts exactly what they do.
         return {spec.name: serializers.CharField(max_length=spec.max_length, allow_blank=True)
                 for spec in FINDING_FIELD_SPECS}
+
+
+class LesionClassMappingSerializer(serializers.Serializer):
+    """The diagnosis class an AI lesion type maps to (`cases.selectors.LesionClassMapping`)."""
+
+    code = serializers.CharField(allow_blank=True, help_text="Empty when the text names no class.")
+    name = serializers.CharField(allow_blank=True)
+    high_risk = serializers.BooleanField(
+        help_text="A high-risk class, or no class at all: a case with this draft needs a second, different reviewer.")
+    matched = serializers.BooleanField()
+    label = serializers.CharField(help_text="e.g. `Melanoma (high-risk)`, or `no matching class (treated as "
+                                            "high-risk)`.")

@@ -9,7 +9,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dermreview.api.serializers.common import AI_DRAFT_LABEL, KIND_AI_DRAFT, FindingFieldsSerializer
+from dermreview.api.serializers.common import (
+    AI_DRAFT_LABEL,
+    AI_FIELDS_HELP,
+    KIND_AI_DRAFT,
+    FindingFieldsSerializer,
+    LesionClassMappingSerializer,
+)
 from dermreview.drafting.models import DraftStatus
 from dermreview.drafting.selectors import ImageDraftView
 
@@ -49,11 +55,17 @@ class DraftSerializer(serializers.Serializer):
         help_text="Why `fields` is null for a ready draft: `blind_entry_required` (blind-first case: record your "
                   "own finding with POST cases/{id}/blind-finding/ first) or `role` (clinicians never see drafts).",
     )
-    fields = FindingFieldsSerializer(allow_null=True, source="finding")
+    fields = FindingFieldsSerializer(allow_null=True, source="finding", help_text=AI_FIELDS_HELP)
+    lesion_class = LesionClassMappingSerializer(
+        allow_null=True, help_text="The diagnosis class `fields.lesion_type` maps to in the clinic's vocabulary, "
+                                   "the class a reviewer taking that text would sign; null while `fields` is.")
     raw_output = serializers.CharField(allow_null=True, help_text="The model's reply, for failed drafts.")
     failure_kind = serializers.CharField(allow_blank=True)
     model_id = serializers.CharField(allow_null=True)
     model_revision = serializers.CharField(allow_null=True)
+    resolved_revision = serializers.CharField(
+        allow_null=True, help_text="The commit(s) the loaded weights came from, as the engine reported them "
+                                   "(empty when it could not tell).")
     prompt_version = serializers.CharField(allow_null=True)
     backend = serializers.CharField(allow_null=True)
     is_test_model = serializers.BooleanField(help_text="Drafted by the tiny random test model: meaningless text.")

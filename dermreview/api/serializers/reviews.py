@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from dermreview.api.serializers.common import (
     AI_DRAFT_LABEL,
+    AI_FIELDS_HELP,
     HUMAN_FINAL_LABEL,
     KIND_AI_DRAFT,
     KIND_BLIND_FINDING,
@@ -33,8 +34,9 @@ class DraftSnapshotSerializer(serializers.Serializer):
     image_id = serializers.IntegerField(allow_null=True)
     model_id = serializers.CharField(allow_blank=True)
     model_revision = serializers.CharField(allow_blank=True)
+    resolved_revision = serializers.CharField(allow_blank=True, help_text="The commit(s) the weights came from.")
     prompt_version = serializers.CharField(allow_blank=True)
-    fields = FindingFieldsSerializer()
+    fields = FindingFieldsSerializer(help_text=AI_FIELDS_HELP)
 
 
 def draft_snapshot_payload(snapshot: dict[str, Any]) -> dict[str, Any] | None:
@@ -45,6 +47,7 @@ def draft_snapshot_payload(snapshot: dict[str, Any]) -> dict[str, Any] | None:
         "draft_id": snapshot.get("draft_id"), "image_id": snapshot.get("image_id"),
         "model_id": snapshot.get("model_id", ""), "model_revision": snapshot.get("model_revision", ""),
         "prompt_version": snapshot.get("prompt_version", ""),
+        "resolved_revision": snapshot.get("resolved_revision", ""),
         "fields": {name: (snapshot.get("fields") or {}).get(name, "") for name in FINDING_FIELDS},
     }
 

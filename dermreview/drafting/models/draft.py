@@ -151,6 +151,9 @@ class Draft(FindingFieldsMixin):
     image = models.ForeignKey("cases.LesionImage", on_delete=models.PROTECT, related_name="drafts")
     model_id = models.CharField(max_length=200)
     model_revision = models.CharField(max_length=100)
+    # The commit(s) the loaded weights actually came from, as the engine reported them (`model_revision` is what
+    # was asked for, e.g. "main"; an adapter names its base too). Blank when the engine could not tell.
+    resolved_revision = models.CharField(max_length=200, blank=True)
     prompt_version = models.CharField(max_length=40)
     backend = models.CharField(max_length=20, blank=True)
     status = models.CharField(max_length=24, choices=DraftStatus.choices, default=DraftStatus.QUEUED, db_index=True)

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 
 # Micro-batching waits for more drafts only if two arrived within this many idle windows.
 TRAFFIC_WINDOW_IDLE_MULTIPLE = 5
+_RESOLVED_REVISION_LENGTH = Draft._meta.get_field("resolved_revision").max_length or 200
 
 
 @dataclass
@@ -193,7 +194,8 @@ def _generate_and_store(engine: Engine, outcome: BatchOutcome, *, cfg: WorkerCon
     step = outcome.mark("gather", since)
     drafts = list(Draft.objects.held_by(claim_token).filter(pk__in=outcome.claimed)
                   .select_related("image__case__organisation"))
-    inputs, unreadable = _load_images(drafts, max_pixels=cfg.max_pixels)
+    # The effective budget: DERMREVIEW_MAX_PIXELS, or the prompt profile's when that is 0.
+    inputs, unreadable = _load_images(drafts, max_pixels=cfg.image_max_pixels)
     for draft, message in unreadable:
         if draft_store_failure(draft=draft, claim_token=claim_token, kind=FailureKind.IMAGE_UNREADABLE,
                                message=message):
@@ -242,13 +244,15 @@ def draft_store_result(*, draft: Draft, result: DraftResult, claim_token: str) -
 
     A schema-valid finding makes the draft `ready`. A reply the model got wrong makes it `needs_manual_entry`
     with the failure kind and message. An engine error is `failed` (retried later). The raw output is always kept,
-    and the model identity, backend and timings are the ones the engine reported.
+    and the model identity, backend and timings are the ones the engine reported, with the commit(s) its weights
+    resolved to (`resolved_revision`: "main" is not a version a governance review can check).
     """
     details: dict[str, Any] = {
         "raw_output": result.raw_text,
         "backend": result.backend,
         "model_id": result.model_id,
         "model_revision": result.model_revision,
+        "resolved_revision": result.resolved_revision[:_RESOLVED_REVISION_LENGTH],
         "prompt_version": result.prompt_version,
         "preprocess_ms": result.preprocess_ms,
         "generate_ms": result.generate_ms,
@@ -306,5 +310,6 @@ def draft_outcome_audit(draft: Draft) -> None:
         obj=draft, organisation=draft.image.case.organisation, case_id=draft.image.case_id,
         details={"status": status, "failure_kind": str(draft.failure_kind),
                  "model_id": draft.model_id, "model_revision": draft.model_revision,
-                 "prompt_version": draft.prompt_version, "attempts": draft.attempts},
+                 "resolved_revision": draft.resolved_revision, "prompt_version": draft.prompt_version,
+                 "attempts": draft.attempts},
     )

@@ -86,7 +86,8 @@ def governance_status(*, viewer: Any, now: datetime | None = None) -> Governance
         identity=identity,
         config={
             "backend": cfg.backend, "device": cfg.device, "dtype": cfg.dtype, "batch_size": cfg.batch_size,
-            "max_new_tokens": cfg.max_new_tokens, "constrained": cfg.constrained,
+            "max_new_tokens": cfg.max_new_tokens, "prompt_profile": cfg.prompt_profile,
+            "decoding": cfg.decoding, "base_model": cfg.base_model,
             "served_model": cfg.served_model_name if cfg.backend == "openai" else "",
         },
         workers=workers,

@@ -13,6 +13,7 @@ from typing import Any
 
 from dermreview.accounts.roles import can_review
 from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.selectors import LesionClassMapping, lesion_class_mappings
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import Review
@@ -25,7 +26,6 @@ from dermreview.review.selectors.rows import (
     sign_off,
 )
 from dermreview.review.services.blind import blind_entry_required, blind_finding_for, draft_visible_to
-from dermreview.review.services.rules import any_high_risk
 from dermreview.review.services.signoff import current_reviews
 
 REVIEWABLE = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
@@ -44,8 +44,11 @@ class DraftChoice:
     status_label: str
     model_id: str
     model_revision: str
+    resolved_revision: str  # the commit(s) the engine's weights came from; "" when it could not tell
     prompt_version: str
     fields: tuple[tuple[str, str], ...]  # (name, text), in FINDING_FIELDS order
+    # The class the lesion type (an AI suggestion, not a diagnosis) maps to: what signing that text records.
+    lesion_class: LesionClassMapping
 
     def finding_fields(self) -> dict[str, str]:
         return dict(self.fields)
@@ -111,7 +114,7 @@ def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: b
         reviews=tuple(sign_off(r) for r in reviews), history=tuple(sign_off(r) for r in history),
         second_round=second_round, first_reviewer_is_me=first_reviewer_is_me,
         # From the drafts only when the user may see them: a blind reviewer must not learn the draft's class.
-        high_risk_flag=case.high_risk or any_high_risk(dict(d.fields)["lesion_type"] for d in ready) is not None,
+        high_risk_flag=case.high_risk or any(d.lesion_class.high_risk for d in ready),
         can_write=writer, reviewable=case.status in REVIEWABLE,
         can_amend=writer and case.status == CaseStatus.FINAL and bool(reviews),
         last_review=sign_off(reviews[-1]) if reviews else None,
@@ -131,17 +134,18 @@ def ready_draft_for(*, case: Case, draft_id: Any) -> Draft | None:
 
 
 def _drafts(case: Case, positions: dict[int, int]) -> tuple[DraftChoice, ...]:
-    drafts = (Draft.objects.filter(image__case_id=case.pk).select_related("image")
-              .order_by("image__created_at", "created_at", "pk"))
+    drafts = list(Draft.objects.filter(image__case_id=case.pk).select_related("image")
+                  .order_by("image__created_at", "created_at", "pk"))
+    classes = lesion_class_mappings([d.lesion_type for d in drafts], organisation_id=case.organisation_id)
     return tuple(
         DraftChoice(
             draft_id=d.pk, image_id=d.image_id, image_position=positions.get(d.image_id, 0),
             image_ungradable=d.image.is_ungradable, capture_type_label=d.image.get_capture_type_display(),
             status=d.status, status_label=d.get_status_display(), model_id=d.model_id,
-            model_revision=d.model_revision, prompt_version=d.prompt_version,
-            fields=tuple((name, getattr(d, name)) for name in FINDING_FIELDS),
+            model_revision=d.model_revision, resolved_revision=d.resolved_revision, prompt_version=d.prompt_version,
+            fields=tuple((name, getattr(d, name)) for name in FINDING_FIELDS), lesion_class=lesion_class,
         )
-        for d in drafts
+        for d, lesion_class in zip(drafts, classes, strict=True)
     )
 
 

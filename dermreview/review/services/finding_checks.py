@@ -114,11 +114,13 @@ def high_risk_class(case: Case, *, draft_lesion_type: str, final_lesion_type: st
 
 
 def snapshot(draft: Draft | None) -> dict[str, Any]:
+    """The AI draft as the reviewer was shown it, kept on the sign-off (exports read it, not the draft row)."""
     if draft is None:
         return {}
     return {
         "draft_id": draft.pk, "image_id": draft.image_id, "fields": draft.finding_fields(),
         "model_id": draft.model_id, "model_revision": draft.model_revision, "prompt_version": draft.prompt_version,
+        "resolved_revision": draft.resolved_revision,
     }
 
 

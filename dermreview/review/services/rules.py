@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from dermreview.cases.models import DiagnosisClass, Vocabulary, term_key
+from dermreview.cases.selectors import lesion_class_mapping
 from dermreview.common.text import TextRefused, has_mixed_script_word
 from dermreview.common.text import normalise_text as normalise_input
 from dermreview.drafting.models.fields import FIELD_MAX_LENGTH, FINDING_FIELDS, field_spec
@@ -90,8 +91,7 @@ def is_high_risk(
         return value.high_risk
     if value is None:
         return True
-    found = _vocabulary(vocabulary, organisation_id).match(value)
-    return found is None or found.high_risk
+    return lesion_class_mapping(value, vocabulary=_vocabulary(vocabulary, organisation_id)).high_risk
 
 
 def high_risk_class_named(

@@ -259,13 +259,14 @@ def _render_review(
 
 def _field_rows(form: ReviewSignForm | None, draft: DraftChoice | None, blind: dict[str, str]) -> list[dict[str, Any]]:
     """Each finding field of the form beside the AI draft's text for it (None: the reviewer's own entry) and, on a
-    blind-first case, the reviewer's blind text ("Use mine")."""
+    blind-first case, the reviewer's blind text ("Use mine"); the lesion type also with the class the AI's maps to."""
     if form is None:
         return []
     draft_fields = draft.finding_fields() if draft is not None else {}
     return [
         {"name": name, "field": form[name], "confirm": form[f"confirm_{name}"],
-         "draft_text": draft_fields.get(name), "blind_text": blind.get(name), "suggest": name in SUGGESTIONS}
+         "draft_text": draft_fields.get(name), "blind_text": blind.get(name), "suggest": name in SUGGESTIONS,
+         "lesion_class": draft.lesion_class if draft is not None and name == "lesion_type" else None}
         for name in FINDING_FIELDS
     ]
 

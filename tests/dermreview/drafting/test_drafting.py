@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -25,7 +26,6 @@ from dermreview.drafting.services.queueing import (
     drafts_requeue,
 )
 from dermreview.drafting.services.worker import draft_claim, drafts_claim_more, drafts_generate_batch
-from inference_worker import PROMPT_VERSION
 from tests.factories import CaseFactory, DraftFactory, LesionImageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +49,16 @@ def test_drafts_create_for_images_queues_one_draft_per_image_after_commit(
         drafts = drafts_create_for_images(images=images)
     assert [d.image_id for d in drafts] == [i.pk for i in images]
     identity = model_identity()
+    # The prompt version comes from the prompt profile (default `card`) and the decoding mode.
+    cfg = settings.DERMREVIEW_WORKER_CONFIG
+    prompt_version = cfg.profile.prompt_version_for(cfg.decoding)
+    assert prompt_version.startswith("card@") and prompt_version.endswith("/schema")
     for draft in drafts:
         draft.refresh_from_db()
         assert draft.status == DraftStatus.QUEUED
         assert draft.queued_at is not None
         assert (draft.model_id, draft.model_revision, draft.prompt_version) == (
-            identity.model_id, identity.model_revision, PROMPT_VERSION)
+            identity.model_id, identity.model_revision, prompt_version)
     assert sorted(_sent_draft_ids(callbacks)) == sorted(d.pk for d in drafts)
 
 

@@ -180,3 +180,19 @@ def test_alarm_acknowledge_refuses_other_roles_and_outsiders(open_alarm, bob, ma
         alarm_acknowledge(alarm_id=open_alarm.pk, user=mallory, note="snooping")
     open_alarm.refresh_from_db()
     assert open_alarm.status == AlarmStatus.OPEN
+
+
+def test_high_risk_alarm_fires_for_never_edited_drafts_in_the_model_cards_words(clinic):
+    # The card's lesion type is a clinical classification: a melanoma subtype maps to a high-risk class, a naevus
+    # to a benign one, whatever the case flag says.
+    card = _reviewer(clinic, "card")
+    bulk_reviews(organisation=clinic, reviewer=card, count=10, time_on_task_ms=30_000,
+                 draft_snapshot=snapshot(fields={"lesion_type": "Superficial spreading melanoma"}))
+    benign = _reviewer(clinic, "benign")
+    bulk_reviews(organisation=clinic, reviewer=benign, count=10, time_on_task_ms=30_000,
+                 draft_snapshot=snapshot(fields={"lesion_type": "Melanocytic nevus"}))
+
+    alarms_evaluate(organisation_id=clinic.pk)
+
+    flagged = set(Alarm.objects.filter(kind=AlarmKind.HIGH_RISK_NEVER_EDITED).values_list("reviewer__username", flat=True))
+    assert flagged == {"card"}

@@ -34,6 +34,8 @@ def test_governance_page_shows_model_workers_queue_and_switches(client_for, caro
     assert "Only this clinic's administrators can flip it" in html
     assert "Held by the installation's operators; shown here read-only" in html
     assert not DraftingControl.objects.exists()  # showing the page creates no switch
+    assert "<dt>Prompt profile</dt><dd>card</dd>" in html
+    assert "<dt>Decoding</dt><dd>schema (held to the six fields)</dd>" in html
 
 
 def test_clinic_switch_needs_a_reason_and_is_audited_under_the_clinic(client_for, adam, clinic, other_clinic):

@@ -9,9 +9,13 @@ from django.utils import timezone
 
 from dermreview.cases.models import CaptureType, Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
+from dermreview.drafting.services.identity import model_identity
+from dermreview.drafting.services.queueing import drafts_create_for_images
+from dermreview.drafting.services.worker import draft_claim, draft_store_result
 from dermreview.review.models import Review
 from dermreview.review.services.claim import case_claim
 from dermreview.review.services.signoff import review_sign
+from inference_worker import DraftResult, Finding
 from tests import factories
 
 NEVUS = dict(factories.SAMPLE_FINDING)
@@ -50,6 +54,31 @@ def ready_case(
         fields = draft or NEVUS
         factories.DraftFactory(image=image, status=draft_status, **(fields if draft_status == DraftStatus.READY else {
             name: "" for name in FINDING_FIELDS}))
+    return case
+
+
+# What the model card's fine-tune answers: its lesion type is a clinical classification, here a melanoma subtype.
+CARD_MELANOMA = {**MELANOMA, "lesion_type": "Superficial spreading melanoma"}
+RESOLVED = "adapter 3f2a9c0d on base Qwen/Qwen3-VL-2B-Instruct@9c1b7e44"
+
+
+def engine_drafted_case(owner: Any, *, finding: dict[str, str], resolved_revision: str = RESOLVED,
+                        **case_fields: Any) -> Case:
+    """A case awaiting review whose one photo was drafted through the real services: queued for the configured
+    model, claimed by a worker run and stored from the engine's `DraftResult` (as `drafts_generate_batch` does)."""
+    case = factories.CaseFactory(organisation=owner.organisation, created_by=owner,
+                                 status=CaseStatus.AWAITING_REVIEW, **case_fields)
+    [draft] = drafts_create_for_images(images=[factories.LesionImageFactory(case=case, uploaded_by=owner)])
+    draft_claim(draft_id=draft.pk, claim_token="engine-run", identity=model_identity())
+    draft.refresh_from_db()
+    result = DraftResult(
+        key=str(draft.pk), finding=Finding(**finding), failure_kind=None, failure_message="",
+        raw_text=str(finding), backend="transformers", model_id=draft.model_id, model_revision=draft.model_revision,
+        prompt_version=draft.prompt_version, preprocess_ms=4.0, generate_ms=40.0, prompt_tokens=600,
+        output_tokens=90, batch_size=1, resolved_revision=resolved_revision,
+    )
+    assert draft_store_result(draft=draft, result=result, claim_token="engine-run") == DraftStatus.READY
+    case.refresh_from_db()
     return case
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from dermreview.cases.models import diagnosis_class_match
+from dermreview.cases.models import CaseStatus, diagnosis_class_match
 from dermreview.drafting.models import Draft
 from dermreview.oversight.services.alarms import reviewer_behaviour
+from dermreview.review.errors import ReviewNotAllowed
 from dermreview.review.services.queue import review_queue, review_queue_counts
 from dermreview.review.services.rules import (
     UNRECOGNISED,
@@ -18,7 +19,7 @@ from dermreview.review.services.rules import (
 )
 from tests import factories
 from tests.dermreview.oversight.conftest import bulk_reviews, snapshot
-from tests.dermreview.review.review_helpers import NEVUS, ready_case
+from tests.dermreview.review.review_helpers import CARD_MELANOMA, NEVUS, engine_drafted_case, ready_case, sign
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,30 @@ def test_high_risk_case_flag_still_counts_for_the_alarm(alice, bob):
                  draft_snapshot=snapshot(fields={"lesion_type": "benign naevus"}))
     (behaviour,) = reviewer_behaviour(organisation_id=alice.organisation_id, window=10, high_risk_only=True)
     assert behaviour.n == 3
+
+
+def test_a_card_melanoma_drafted_by_the_engine_needs_a_second_different_reviewer(alice, bob, dave):
+    # Queued, claimed and stored from the engine's result by the real drafting services, in the card's words.
+    case = engine_drafted_case(alice, finding=CARD_MELANOMA)
+    assert not case.high_risk and review_queue(user=bob).get(pk=case.pk).is_high_risk
+
+    first = sign(case, bob)  # takes the AI's lesion type: the class it maps to is what is signed
+    case.refresh_from_db()
+    assert first.lesion_class.code == "mel-ss" and first.lesion_class.high_risk
+    assert case.status == CaseStatus.NEEDS_SECOND_REVIEW and case.high_risk
+    with pytest.raises(ReviewNotAllowed) as caught:
+        sign(case, bob)
+    assert caught.value.code == "same_reviewer"
+    sign(case, dave)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.FINAL
+
+
+def test_a_card_melanoma_draft_needs_a_second_reviewer_even_when_the_first_calls_it_a_naevus(alice, bob):
+    case = engine_drafted_case(alice, finding=CARD_MELANOMA)
+
+    sign(case, bob, fields={**CARD_MELANOMA, "lesion_type": "Melanocytic naevus"},
+         confirmed=[name for name in CARD_MELANOMA if name != "lesion_type"])
+
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_SECOND_REVIEW

@@ -38,6 +38,7 @@ def test_review_sign_accepting_every_confirmed_field_makes_case_final(alice, bob
     assert review.draft_snapshot == {
         "draft_id": draft.pk, "image_id": draft.image_id, "fields": NEVUS, "model_id": draft.model_id,
         "model_revision": draft.model_revision, "prompt_version": draft.prompt_version,
+        "resolved_revision": draft.resolved_revision,
     }
     assert "responsibility" in review.attestation
     event = AuditEvent.objects.get(action="review.sign")

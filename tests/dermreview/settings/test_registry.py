@@ -111,7 +111,8 @@ def test_registry_a_computed_default_must_say_how_it_is_shown() -> None:
 
 def test_registry_worker_variables_are_exactly_those_the_inference_worker_reads() -> None:
     source = (ROOT / "inference_worker" / "config.py").read_text(encoding="utf-8")
-    read = set(re.findall(r"""read\(\s*"([A-Z0-9_]+)\"""", source))
+    # `read("NAME", ...)` for each field; `env.get("NAME", ...)` for a legacy spelling (DERMREVIEW_CONSTRAINED).
+    read = set(re.findall(r"""(?:read|env\.get)\(\s*"([A-Z0-9_]+)\"""", source))
 
     registered = {name for name, entry in VARIABLES.items() if entry.read_by == INFERENCE_WORKER}
 
@@ -122,3 +123,41 @@ def test_registry_worker_config_reads_registered_variables_and_names_a_bad_one()
     assert worker_config({"DERMREVIEW_BATCH_SIZE": "3", "DERMREVIEW_DEVICE": "cpu"}).batch_size == 3
     with pytest.raises(ImproperlyConfigured, match="DERMREVIEW_BATCH_SIZE='eight' is malformed"):
         worker_config({"DERMREVIEW_BATCH_SIZE": "eight"})
+
+
+def test_registry_worker_config_reads_the_model_contract_variables() -> None:
+    cfg = worker_config({
+        "DERMREVIEW_PROMPT": "unsloth", "DERMREVIEW_DECODING": "json", "DERMREVIEW_MAX_PIXELS": "0",
+        "DERMREVIEW_BASE_MODEL": "Qwen/Qwen3-VL-2B-Instruct", "DERMREVIEW_BASE_MODEL_REVISION": "abc123",
+        "DERMREVIEW_MODEL_CACHE": "/srv/merged",
+    })
+
+    assert (cfg.prompt_profile, cfg.decoding, cfg.constrained, cfg.max_pixels) == ("unsloth", "json", True, 0)
+    assert (cfg.base_model, cfg.base_model_revision, cfg.model_cache_dir) == (
+        "Qwen/Qwen3-VL-2B-Instruct", "abc123", "/srv/merged")
+
+
+def test_registry_defaults_are_the_card_profile_with_schema_decoding() -> None:
+    cfg = worker_config({})
+
+    assert (cfg.prompt_profile, cfg.decoding, cfg.max_new_tokens, cfg.max_pixels) == ("card", "schema", 512, 0)
+    assert VARIABLES["DERMREVIEW_MAX_PIXELS"].parse("0") == 0  # 0: the profile's budget, so the minimum allows it
+
+
+@pytest.mark.parametrize(("environ", "decoding"), [
+    ({"DERMREVIEW_CONSTRAINED": "0"}, "free"),
+    ({"DERMREVIEW_CONSTRAINED": "1"}, "schema"),
+    ({"DERMREVIEW_CONSTRAINED": "0", "DERMREVIEW_DECODING": "json"}, "json"),  # the new name wins
+])
+def test_registry_constrained_is_the_legacy_spelling_of_decoding(environ: dict[str, str], decoding: str) -> None:
+    assert worker_config(environ).decoding == decoding
+
+
+@pytest.mark.parametrize(("environ", "named"), [
+    ({"DERMREVIEW_DECODING": "grammar"}, "DERMREVIEW_DECODING"),
+    ({"DERMREVIEW_MAX_PIXELS": "100"}, "DERMREVIEW_MAX_PIXELS"),
+    ({"DERMREVIEW_PROMPT": "no-such-profile"}, "DERMREVIEW_PROMPT"),
+])
+def test_registry_a_bad_model_contract_value_stops_start_up_naming_it(environ: dict[str, str], named: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=named):
+        worker_config(environ)

@@ -1,0 +1,302 @@
+"""The demo model: a small Qwen3-VL trained on synthetic lesion photos, so `make run` drafts something real.
+
+The random tiny model (`build_tiny_model`) keeps the tests fast, but its drafts are noise. This module trains a
+small-but-trainable Qwen3-VL (the real classes, the tiny model's tokenizer and chat template, a wider text model
+and vision tower) with the production fine-tuning code (`inference_worker.training`) on synthetic photos, so
+that its drafts describe what is in the photo. It is a demonstration, not the real model: it has seen nothing but
+drawings, and knows nothing but the few words below.
+
+The photos come from `inference_worker.testing.synthetic_lesions` (Helper D's drawing code), with their features
+drawn here independently of each other, so that no field can be guessed from another and each must be read off
+the photo:
+
+* colour: one of `DEMO_COLOURS`;
+* symmetry: ``symmetric`` or ``asymmetric`` (an ellipse, or a shape with uneven lobes);
+* borders: ``regular`` or ``irregular`` (fine jaggedness on the outline);
+* texture: ``smooth``, ``scaly``, ``warty`` or ``shiny``.
+
+The lesion class follows from them by one rule (`DemoFeatures.lesion_class`), and the summary is a sentence built from all
+five. Skin tones are limited to the lighter ones: on the darker tones of the drawing code a brown lesion is
+hardly darker than the skin, so its colour could not be read off the photo.
+
+The result is cached in ``var/models/demo-<recipe hash>/`` and rebuilt only when the recipe (or this code's
+`DEMO_VERSION`) changes. Training is seeded: the same recipe gives the same weights on the same machine.
+
+Usage: ``python -m inference_worker.testing.demo_model [--var-dir var]`` prints the model directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import fcntl
+import hashlib
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inference_worker.config import WorkerConfig
+from inference_worker.identity import TINY_MODEL_MARKER_FILE, TINY_MODEL_MARKER_KIND
+
+# Bump when the drawing, the labels or the builder change in a way the recipe does not capture.
+DEMO_VERSION = 1
+# The marker identifies the directory as a test model to today's identity code (`is_tiny_model`); the variant
+# tells the demo model apart from the random one (see the report to the lead for the identity it should get).
+DEMO_VARIANT = "demo-synthetic"
+DEMO_BANNER = (
+    "Demo model: a small model trained on synthetic drawings of lesions, not the real model. "
+    "Its drafts mean nothing for real photos."
+)
+DEMO_COLOURS = ("light brown", "dark brown", "black", "blue-grey", "red", "pink")
+DEMO_SKIN_TONES = ("very light", "light", "medium")
+DEMO_TEXTURES = ("smooth", "scaly", "warty", "shiny")
+LABELS_FILE = "labels.jsonl"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRecipe:
+    """Everything the demo model's weights depend on; its hash names the cache directory."""
+
+    train_photos: int = 600
+    train_seed: int = 1
+    photo_size: int = 256  # 64 visual tokens: the demo's pixel budget (min and max)
+    text_hidden: int = 128
+    text_layers: int = 2
+    vision_hidden: int = 64
+    vision_depth: int = 2
+    model_seed: int = 1234
+    epochs: int = 2
+    batch_size: int = 8
+    learning_rate: float = 2e-3
+    profile: str = "card"
+
+    def key(self) -> str:
+        """12 hex characters of the recipe's hash, with `DEMO_VERSION`."""
+        text = json.dumps([DEMO_VERSION, dataclasses.asdict(self)], sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    @property
+    def pixels(self) -> int:
+        return self.photo_size * self.photo_size
+
+
+DEFAULT_RECIPE = DemoRecipe()
+
+
+# -- the photos ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DemoFeatures:
+    """What one photo shows; each feature is drawn independently of the others."""
+
+    colour: str
+    symmetric: bool
+    regular: bool
+    texture: str
+
+    @property
+    def lesion_class(self) -> str:
+        """The class the features point to: the surface first, then shape and colour for smooth lesions."""
+        by_texture = {"warty": "seborrhoeic keratosis", "scaly": "actinic keratosis", "shiny": "basal cell carcinoma"}
+        if self.texture in by_texture:
+            return by_texture[self.texture]
+        if not self.symmetric or not self.regular:
+            return "melanoma"
+        return "haemangioma" if self.colour == "red" else "melanocytic naevus"
+
+    def labels(self) -> dict[str, str]:
+        """The six fields of a photo with these features, in canonical wording."""
+        symmetry = "symmetric" if self.symmetric else "asymmetric"
+        borders = "regular" if self.regular else "irregular"
+        kind = self.lesion_class
+        summary = (f"A {self.colour}, {symmetry} lesion with {borders} borders and a {self.texture} surface, "
+                   f"in keeping with {kind}.")
+        return {"lesion_type": kind, "color": self.colour, "symmetry": symmetry, "borders": borders,
+                "texture": self.texture, "summary": summary}
+
+
+def sample_features(rng: random.Random) -> DemoFeatures:
+    """One photo's features, each drawn on its own: none can be guessed from another."""
+    return DemoFeatures(colour=rng.choice(DEMO_COLOURS), symmetric=rng.random() < 0.5, regular=rng.random() < 0.5,
+                        texture=rng.choice(DEMO_TEXTURES))
+
+
+def draw_demo_photos(out: Path, *, count: int, seed: int, size: int, split: str = "train") -> Path:
+    """Draw ``count`` photos into ``out`` with ``labels.jsonl`` (the training export's format); its path."""
+    from inference_worker.testing import synthetic_lesions as drawing
+
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    rows = []
+    for index in range(count):
+        features = sample_features(rng)
+        labels = features.labels()
+        kind = drawing.LesionType(labels["lesion_type"], ((features.colour,),), symmetric=features.symmetric,
+                                  regular_border=features.regular, texture=features.texture,
+                                  borders=labels["borders"], texture_words=features.texture)
+        spec = drawing.LesionSpec(
+            index=index, lesion_type=kind, skin_tone=rng.choice(DEMO_SKIN_TONES), colours=(features.colour,),
+            size=size, radius=size * rng.uniform(0.2, 0.3), aspect=rng.uniform(0.75, 1.0),
+            rotation=rng.uniform(0, math.pi), seed=rng.randrange(2**31),
+        )
+        drawing.draw_lesion(spec).save(out / spec.image_name, format="PNG")
+        rows.append({"image": spec.image_name, **labels, "skin_tone": spec.skin_tone, "split": split})
+    labels_path = out / LABELS_FILE
+    labels_path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return labels_path
+
+
+# -- the base model --------------------------------------------------------------------------------------------
+
+
+def demo_config(tokenizer: Any, recipe: DemoRecipe) -> Any:
+    """The tiny model's config, widened so that it can learn: the same structure (deepstack, M-RoPE)."""
+    from inference_worker.testing.build_tiny_model import tiny_config
+
+    config = tiny_config(tokenizer)
+    text, vision = config.text_config, config.vision_config
+    head_dim = text.head_dim  # kept: the M-RoPE sections are sized for it
+    text.hidden_size, text.intermediate_size = recipe.text_hidden, 2 * recipe.text_hidden
+    text.num_hidden_layers, text.num_attention_heads = recipe.text_layers, recipe.text_hidden // head_dim
+    text.num_key_value_heads = text.num_attention_heads // 2
+    text.layer_types = ["full_attention"] * recipe.text_layers
+    vision.hidden_size, vision.intermediate_size = recipe.vision_hidden, 2 * recipe.vision_hidden
+    vision.depth, vision.num_heads = recipe.vision_depth, max(1, recipe.vision_hidden // 32)
+    vision.out_hidden_size = recipe.text_hidden
+    vision.deepstack_visual_indexes = list(range(min(recipe.vision_depth, recipe.text_layers)))
+    return config
+
+
+def build_base_model(directory: Path, recipe: DemoRecipe) -> Path:
+    """A randomly initialised demo-sized Qwen3-VL with the tiny model's tokenizer, saved into ``directory``."""
+    import torch
+    from transformers import GenerationConfig, Qwen3VLForConditionalGeneration
+
+    from inference_worker.testing.build_tiny_model import build_processor, build_tokenizer
+
+    processor = build_processor(build_tokenizer())
+    config = demo_config(processor.tokenizer, recipe)
+    torch.manual_seed(recipe.model_seed)
+    model = Qwen3VLForConditionalGeneration(config)
+    text = config.text_config
+    model.generation_config = GenerationConfig(
+        bos_token_id=text.bos_token_id, eos_token_id=[text.eos_token_id, text.pad_token_id],
+        pad_token_id=text.pad_token_id, do_sample=False,
+    )
+    model.save_pretrained(directory)
+    processor.save_pretrained(directory)
+    return directory
+
+
+def demo_worker_config(model: str | Path, recipe: DemoRecipe = DEFAULT_RECIPE, **overrides: Any) -> WorkerConfig:
+    """The worker configuration the demo model is trained and served with: CPU, its pixel budget, its profile."""
+    settings: dict[str, Any] = {"model": str(model), "device": "cpu", "min_pixels": recipe.pixels,
+                                "max_pixels": recipe.pixels, "prompt_profile": recipe.profile, **overrides}
+    return WorkerConfig(**settings)
+
+
+def demo_worker_env(model: Path, recipe: DemoRecipe = DEFAULT_RECIPE) -> dict[str, str]:
+    """The ``DERMREVIEW_*`` variables that serve the demo model as it was trained (for the dev server)."""
+    return {"DERMREVIEW_MODEL": str(model), "DERMREVIEW_MIN_PIXELS": str(recipe.pixels),
+            "DERMREVIEW_MAX_PIXELS": str(recipe.pixels), "DERMREVIEW_PROMPT": recipe.profile}
+
+
+# -- training and the cache ------------------------------------------------------------------------------------
+
+
+def demo_model_dir(var_dir: Path, recipe: DemoRecipe = DEFAULT_RECIPE) -> Path:
+    """Where the demo model of ``recipe`` is cached under ``var_dir``."""
+    return var_dir / "models" / f"demo-{recipe.key()}"
+
+
+def is_demo_model(path: str | Path, recipe: DemoRecipe | None = None) -> bool:
+    """True when ``path`` holds a finished demo model (of ``recipe``, when given)."""
+    try:
+        data = json.loads((Path(path) / TINY_MODEL_MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(data, dict) or data.get("variant") != DEMO_VARIANT:
+        return False
+    return recipe is None or data.get("recipe") == recipe.key()
+
+
+def build_demo_model(
+    var_dir: Path, recipe: DemoRecipe = DEFAULT_RECIPE, *, progress: bool = True
+) -> Path:
+    """The demo model of ``recipe`` under ``var_dir``, trained first if it is not cached yet.
+
+    Builders take turns on a lock file, so a second `make run` waits for the first instead of training again;
+    the model is trained in a staging directory and renamed into place, so a reader never sees half of it.
+    """
+    target = demo_model_dir(var_dir, recipe)
+    if is_demo_model(target, recipe):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with _lock(target.parent / f".{target.name}.lock"):
+        if is_demo_model(target, recipe):
+            return target
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        try:
+            _train_into(staging, recipe, progress=progress)
+            if target.exists():  # a half-built directory left by a crash before the rename
+                shutil.rmtree(target)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+@contextlib.contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _train_into(staging: Path, recipe: DemoRecipe, *, progress: bool) -> None:
+    from inference_worker.training.dataset import read_records
+    from inference_worker.training.loop import TrainOptions, fine_tune
+
+    started = time.perf_counter()
+    photos, base, out = staging / "photos", staging / "base", staging / "model"
+    labels = draw_demo_photos(photos, count=recipe.train_photos, seed=recipe.train_seed, size=recipe.photo_size)
+    build_base_model(base, recipe)
+    options = TrainOptions(epochs=recipe.epochs, batch_size=recipe.batch_size, learning_rate=recipe.learning_rate,
+                           warmup_ratio=0.05, seed=recipe.model_seed, checkpoint_every=10**6)
+    records = read_records(labels, photos)
+    fine_tune(records, cfg=demo_worker_config(base, recipe), out=out, options=options, progress=progress,
+              note=DEMO_BANNER)
+    marker = {"kind": TINY_MODEL_MARKER_KIND, "variant": DEMO_VARIANT, "recipe": recipe.key(),
+              "demo_version": DEMO_VERSION, "seconds": round(time.perf_counter() - started, 1), "note": DEMO_BANNER}
+    for item in out.iterdir():
+        item.rename(staging / item.name)
+    for scratch in (photos, base, out):
+        shutil.rmtree(scratch)
+    # Written last: its presence means the directory is complete.
+    (staging / TINY_MODEL_MARKER_FILE).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--var-dir", type=Path, default=Path("var"), help="the cache is VAR_DIR/models/demo-*")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    print(build_demo_model(args.var_dir, progress=not args.no_progress))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -22,6 +22,8 @@ urlpatterns = [
     path("review/", include((draft_status_urlpatterns, "drafting"))),
     # The API's findings export as an oversight page (oversight may not import api; see api/views/export_page.py).
     path("oversight/export/", findings_export_page, name="findings_export_page"),
+    # Model versions, shadow evaluations and approvals, under the oversight governance page that lists them.
+    path("oversight/governance/", include("dermreview.governance.urls")),
     path("oversight/", include("dermreview.oversight.urls")),
     path("api/v1/", include("dermreview.api.urls")),
     path("admin/", admin.site.urls),

@@ -136,6 +136,11 @@ def dave(clinic):  # noqa: ANN001, ANN201 - a second reviewer in the same clinic
 
 
 @pytest.fixture
+def erin(clinic):  # noqa: ANN001, ANN201 - a third reviewer in the same clinic (adjudicates bob's and dave's)
+    return factories.UserFactory(username="erin", organisation=clinic, roles=["reviewer"])
+
+
+@pytest.fixture
 def carol(clinic):  # noqa: ANN001, ANN201 - an auditor in the same clinic
     return factories.UserFactory(username="carol", organisation=clinic, roles=["auditor"])
 

@@ -27,3 +27,12 @@ class CaseFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Patient ref or lesion label", max_length=64)
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CaseStatus.choices])
     body_site = forms.ChoiceField(required=False, choices=[("", "Any site"), *BodySite.choices])
+
+
+class CaseTrainingUseForm(forms.Form):
+    """The patient's choice about model training; `case_training_opt_out_set` does the writing."""
+
+    training_opt_out = forms.BooleanField(
+        required=False, label="The patient opted out of the use of this case for model training",
+        help_text="Not part of the signed finding: change it whenever the patient tells you, also after sign-off.",
+    )

@@ -1,4 +1,7 @@
-"""Read-only views of the diagnosis vocabulary that pages, the API and exports share.
+"""Read-only views that pages, the API and exports share: the diagnosis vocabulary, and photo numbers.
+
+`image_positions` numbers a case's photos ("Photo 1" is the oldest) the one way every page, message and the API
+name them.
 
 `lesion_class_mapping` says which class of a clinic's vocabulary an AI draft's lesion type names. The model card's
 lesion type is a clinical classification ("Superficial spreading melanoma", "naevus", "basal cell carcinoma"): an
@@ -10,12 +13,13 @@ or no class at all (high-risk until a reviewer picks one); `review.services.rule
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F
 
-from dermreview.cases.models import DiagnosisClass, Vocabulary
+from dermreview.cases.models import DiagnosisClass, LesionImage, Vocabulary
 
 NO_CLASS_LABEL = "no matching class (treated as high-risk)"
 AI_SUGGESTION_LABEL = "AI suggestion, not a diagnosis"
@@ -71,3 +75,15 @@ def diagnosis_classes_data(*, organisation_id: int | None = None) -> list[dict[s
          "abbreviations": list(row.abbreviations or [])}
         for row in rows
     ]
+
+
+def image_positions(images: Iterable[LesionImage]) -> dict[int, int]:
+    """Photo number by image id: the place of each photo on its case, from 1, oldest first (the model's ordering,
+    upload time then id). `images` must be all of one case's photos; pages, drafts, messages and the API use it."""
+    ordered = sorted(images, key=lambda image: (image.created_at, image.pk))
+    return {image.pk: n for n, image in enumerate(ordered, start=1)}
+
+
+def image_position(image: LesionImage) -> int:
+    """One photo's number on its case (one query); for messages about a single photo."""
+    return image_positions(LesionImage.objects.filter(case_id=image.case_id).only("pk", "created_at")).get(image.pk, 0)

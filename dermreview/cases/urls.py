@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.cases.views import case_pages, media, uploads
+from dermreview.cases.views import case_pages, media, training_use, uploads
 
 app_name = "cases"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("", case_pages.case_list, name="list"),
     path("new/", case_pages.case_new, name="new"),
     path("<int:pk>/edit/", case_pages.case_edit, name="edit"),
+    path("<int:pk>/training-use/", training_use.case_training_use, name="training_use"),
     path("<int:pk>/images/upload/", uploads.image_upload, name="image_upload"),
     path("images/<int:image_pk>/capture-type/", uploads.image_capture_type, name="image_capture_type"),
     path("media/images/<int:image_pk>/", media.image_file, name="image_file"),

@@ -24,8 +24,9 @@ from django.db.models import Count, IntegerField, Q, Value, When
 from dermreview.accounts.roles import can_audit, can_review
 from dermreview.cases.models import DiagnosisClass
 from dermreview.cases.selectors import LesionClassMapping, lesion_class_mapping
-from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftingControl, DraftStatus, FailureKind
+from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus, FailureKind
 from dermreview.drafting.models.fields import FIELD_LABELS
+from dermreview.drafting.services.gating import drafting_allowed
 from dermreview.drafting.services.identity import TINY_MODEL_ID, model_identity
 
 if TYPE_CHECKING:
@@ -167,7 +168,8 @@ def image_draft_views(
     the kill switches and the queue positions, each once.
     """
     drafts = current_drafts(images=images)
-    paused = not DraftingControl.drafting_allowed(case.organisation_id)  # the setting, global and clinic switches
+    # The setting, the global and clinic switches, and the clinic's approved model version (`gating`).
+    paused = not drafting_allowed(case.organisation_id, bootstrap=False)
     positions = queue_positions(drafts=drafts.values())
     role_allows = can_review(user) or can_audit(user)
     show_fields = fields_visible and role_allows

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "dermreview.review",
     "dermreview.api",
     "dermreview.oversight",
+    "dermreview.governance",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dermreview.core.context_processors.dermreview",
+                "dermreview.governance.context_processors.model_governance",
             ],
         },
     },
@@ -261,6 +263,10 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "dermreview.drafting.tasks.draft_generate": {"queue": "gpu"},
     "dermreview.review.tasks.agreement_score": {"queue": "scoring"},
+    # Shadow evaluations: drafting on the GPU queue (sent at a low priority, see governance/tasks.py), scoring on the
+    # scoring queue.
+    "dermreview.governance.tasks.evaluation_draft": {"queue": "gpu"},
+    "dermreview.governance.tasks.evaluation_score": {"queue": "scoring"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes every database connection around every task unless this is set; DermReview's
@@ -313,6 +319,11 @@ CELERY_BEAT_SCHEDULE["oversight-daily"] = {
 DERMREVIEW_OVERSIGHT_CHART_CACHE_S = 300
 # Where people reach this installation: links in emails (the digest) are built on it.
 DERMREVIEW_SITE_URL = env("DERMREVIEW_SITE_URL").rstrip("/")
+
+# --- Model governance: the approval gate (dermreview/governance/services/approval.py) -------------------
+DERMREVIEW_GATE_MIN_CASES = env("DERMREVIEW_GATE_MIN_CASES")
+DERMREVIEW_GATE_MARGIN = env("DERMREVIEW_GATE_MARGIN")
+DERMREVIEW_GATE_RATE_MARGIN = env("DERMREVIEW_GATE_RATE_MARGIN")
 
 # --- Cache ----------------------------------------------------------------------------------------
 # API throttle counters and the token-use audit marks live here. The default is per process; with several

@@ -121,9 +121,6 @@ def test_the_two_reviewers_agree_on_one_version_and_the_final_says_so(page, logi
     assert problems == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: templates/cases/_case_finding.html has no needs_adjudication branch: the clinician is told "
-    "'No finding yet: add photos to send the case for review.'"))
 def test_clinician_is_told_the_case_awaits_adjudication(page, login, people: People) -> None:  # noqa: ANN001
     case = disagreeing_case(people, patient_ref="E2E-ADJ-WAIT")
     login(people.alice)
@@ -132,10 +129,6 @@ def test_clinician_is_told_the_case_awaits_adjudication(page, login, people: Peo
     assert "add photos" not in pending and "adjudicat" in pending
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: after round 3 the case page and the result page compare round 1 with round 3 "
-    "(review/selectors/case_page.py case_finding, review/views/result.py _disagreement): the second reviewer's "
-    "version is never shown, and the round-3 result page says 'first review' and 'the second (by bob)'"))
 def test_after_adjudication_the_second_reviewers_own_version_is_shown(page, login, people: People) -> None:  # noqa: ANN001
     case, review = adjudicated_case(people)
     login(people.alice)

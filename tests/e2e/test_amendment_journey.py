@@ -56,7 +56,7 @@ def test_amendment_keeps_the_signed_finding_until_its_second_review_then_superse
     # --- bob amends his own final finding from the case page --------------------------------------------------------
     login(people.bob)
     _amend_to_melanoma(page, case.pk, original.pk)
-    assert "version 2" in messages(page)
+    assert "second, different reviewer" in messages(page)
     assert text(page.locator("#case-status")) == "Needs second review"
 
     # --- alice still sees version 1 as the current finding, marked "amendment in progress" ------------------------
@@ -93,9 +93,6 @@ def test_amendment_keeps_the_signed_finding_until_its_second_review_then_superse
     assert problems == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: review/views/amend.py _sign always says 'Amended: version 2 supersedes version 1.', also when the "
-    "amendment needs a second reviewer and version 1 stays current (state_message('amend', ...) is not used)"))
 def test_a_high_risk_amendment_says_it_needs_a_second_reviewer(page, login, people: People) -> None:  # noqa: ANN001
     case, original = final_case(people, patient_ref="E2E-AMEND-MSG")
     login(people.bob)
@@ -104,10 +101,6 @@ def test_a_high_risk_amendment_says_it_needs_a_second_reviewer(page, login, peop
     assert "supersedes" not in messages(page) and "second, different reviewer" in messages(page)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: once a dual-reviewed amendment is final the case page shows no amendment reason: "
-    "templates/cases/_case_finding.html reads cf.final.amendment_reason, the round-2 sign-off's (empty); "
-    "the reason is on round 1"))
 def test_the_reason_of_a_dual_reviewed_amendment_stays_on_the_case_page(page, login, people: People) -> None:  # noqa: ANN001
     case, original = final_case(people, patient_ref="E2E-AMEND-WHY")
     claim(case, people.bob)

@@ -57,9 +57,6 @@ def test_capture_type_changes_before_sign_off_and_is_locked_after(page, login, p
     assert problems == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: dermreview/cases/views/uploads.py image_capture_type says 'Photo {image.pk}: ...' (the database id) "
-    "where the page numbers photos by position ('Capture type of photo 1')"))
 def test_the_confirmation_names_the_photo_as_the_page_numbers_it(page, login, people: People) -> None:  # noqa: ANN001
     ready_case(people.alice, drafts=2, patient_ref="E2E-EARLIER")  # photos of another case come first
     case = ready_case(people.alice, patient_ref="E2E-CAPTURE-MSG")
@@ -70,10 +67,6 @@ def test_the_confirmation_names_the_photo_as_the_page_numbers_it(page, login, pe
     assert "Photo 1: capture type set to Dermoscopic." in messages(page)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: dermreview/cases/services/image_capture.py _SIGNED_STATUSES leaves out needs_adjudication, so a "
-    "case that two reviewers have signed still offers (and accepts) a capture type change; the case details lock "
-    "it (cases/services/case.py SIGNED_STATUSES)"))
 def test_capture_type_is_locked_while_the_case_awaits_adjudication(page, login, people: People) -> None:  # noqa: ANN001
     case = disagreeing_case(people, patient_ref="E2E-CAPTURE-ADJ")
     login(people.alice)

@@ -61,10 +61,6 @@ def test_auditor_downloads_the_export_for_a_date_range_with_ai_and_human_provena
     assert problems == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "product bug: an adjudicated finding's export names only rounds 1 and 3 (reviewers 'bob;erin', rounds '1;3'): "
-    "the second reviewer's signed review is missing; dermreview/api/exports/records.py joins only the first round "
-    "('a version has at most two rounds'), as csv_writer.finding_csv_row and the JSON record do"))
 def test_the_export_of_an_adjudicated_finding_names_all_three_signers(page, login, people: People) -> None:  # noqa: ANN001
     case, _ = adjudicated_case(people, patient_ref="E2E-ADJ-EXPORT")
     login(people.carol)

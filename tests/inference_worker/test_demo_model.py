@@ -63,6 +63,7 @@ def test_photos_are_the_same_for_a_seed_and_differ_between_seeds(tmp_path: Path)
     again = draw_demo_photos(tmp_path / "b", count=3, seed=5, size=64)
     other = draw_demo_photos(tmp_path / "c", count=3, seed=6, size=64)
     assert first.read_text(encoding="utf-8") == again.read_text(encoding="utf-8")
+    assert first.read_text(encoding="utf-8") != other.read_text(encoding="utf-8")
     assert (tmp_path / "a" / "lesion-0000.png").read_bytes() == (tmp_path / "b" / "lesion-0000.png").read_bytes()
     assert (tmp_path / "a" / "lesion-0000.png").read_bytes() != (tmp_path / "c" / "lesion-0000.png").read_bytes()
     rows = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
@@ -113,7 +114,7 @@ def test_demo_model_is_identified_as_a_test_model_and_drafts(mini_demo: Path) ->
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
     images = [Image.open(labels.parent / row["image"]).convert("RGB") for row in rows]
     engine = TransformersEngine.load(cfg)
-    drafts = engine.generate([ImageInput(key=row["image"], image=image) for row, image in zip(rows, images)])
+    drafts = engine.generate([ImageInput(key=row["image"], image=image) for row, image in zip(rows, images, strict=True)])
     # Schema decoding holds even this barely trained model to the profile's JSON; how often the full-size demo
     # model's drafts parse and match is measured by bench/demo_model.py.
     assert all(draft.raw_text.startswith("{") for draft in drafts), [draft.raw_text for draft in drafts]

@@ -22,7 +22,6 @@ from dermreview.api.exports.records import (
     UrlBuilder,
     amendment_in_progress,
     draft_records,
-    field_names,
     finding_resolution,
     finding_row_batches,
     finding_status,
@@ -30,6 +29,7 @@ from dermreview.api.exports.records import (
     lesion_class_entry,
     split_finding_row,
 )
+from dermreview.api.exports.signers import earlier_signers, field_names
 from dermreview.drafting.models import FINDING_FIELDS
 
 # The signed lesion type's diagnosis class (empty for AI drafts and findings signed before the vocabulary).
@@ -110,19 +110,16 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
     """`csv_row` of a finding, straight from its database row: the same cells without building the record dict
     first (the CSV export is the bulk format; the round-trip tests hold both paths to the database)."""
     guard = _guard
-    head, values, ai_meta, ai_values, first = split_finding_row(row)
+    head, values, ai_meta, ai_values, earlier = split_finding_row(row)
     (review_id, case_id, version, round_no, signed_at, outcome, edited, all_unchanged, disagreement,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
      lesion_label, case_status, class_code, class_name, class_high_risk) = head
     _ai_image, ai_model_id, ai_model_revision, ai_prompt_version, ai_resolved_revision = ai_meta
     signed = signed_at.isoformat()
-    first_id, first_reviewer_id, first_username, _outcome, first_signed_at, _edited = first
-    if first_id is None:
-        usernames, ids, rounds, times = username, str(reviewer_id), str(round_no), signed
-    else:
-        usernames = f"{first_username};{username}"
-        ids, rounds = f"{first_reviewer_id};{reviewer_id}", f"1;{round_no}"
-        times = f"{first_signed_at.isoformat()};{signed}"
+    usernames, ids, rounds, times = username, str(reviewer_id), str(round_no), signed
+    for signer in reversed(earlier_signers(earlier)):  # every signer of the version, in round order
+        usernames, ids = f"{signer.username};{usernames}", f"{signer.reviewer_id};{ids}"
+        rounds, times = f"{signer.round};{rounds}", f"{signer.signed_at.isoformat()};{times}"
     photos = images.get(case_id, ())
     if has_ai_draft(draft_id, ai_model_id):
         ai = ["" if draft_id is None else str(draft_id), guard(ai_model_id or ""), guard(ai_model_revision or ""),

@@ -1,14 +1,15 @@
 """The rows of a findings export, read in constant memory.
 
 One *finding* is a case's current, final version: the last standing sign-off of the latest version (round 2 for a
-dual review), with every sign-off of that version as its reviewers. Only cases whose status is `final` count, so a
-first sign-off still waiting for its second reviewer is not exported as a finding, and voided (amended) sign-offs
-are not either, with one exception: while an amendment awaits its second reviewer, the version it supersedes stays
-the current finding (`finding_status: amendment_in_progress`) until the amendment is signed. The case's details
-(patient reference, body site, lesion label) are exported as signed (`Review.signed_context`), not as they are now. On request, auditors also get every *ready AI draft* of the organisation they may see, as separate records
-that say `kind: ai_draft, reviewed: false` and carry no human-confirmed fields. Drafts of a blind-first case are
-left out for an exporter who reviews and has not recorded their own finding for it (`ExportScope.drafts_visible`),
-exactly as the review page withholds them.
+dual review, round 3 for a settled disagreement), with every sign-off of that version as its reviewers
+(`signers.py`). Only cases whose status is `final` count, so a first sign-off still waiting for its second reviewer
+is not exported as a finding, and voided (amended) sign-offs are not either, with one exception: while an amendment
+awaits its second reviewer, the version it supersedes stays the current finding (`finding_status:
+amendment_in_progress`) until the amendment is signed. The case's details (patient reference, body site, lesion
+label) are exported as signed (`Review.signed_context`), not as they are now. On request, auditors also get every
+*ready AI draft* of the organisation they may see, as separate records that say `kind: ai_draft, reviewed: false`
+and carry no human-confirmed fields. Drafts of a blind-first case are left out for an exporter who reviews and has
+not recorded their own finding for it (`ExportScope.drafts_visible`), exactly as the review page withholds them.
 
 Rows come from `values_list(...).iterator(chunk_size=CHUNK)` (a server-side cursor on PostgreSQL), and for each
 chunk two more queries fetch the chunk's reviewers and photos. Memory therefore depends on CHUNK, never on how many
@@ -17,7 +18,6 @@ findings the organisation has.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +31,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -41,6 +40,15 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 
+from dermreview.api.exports.signers import (
+    Signer,
+    earlier_round_columns,
+    earlier_round_lists,
+    earlier_round_relations,
+    earlier_signers,
+    field_names,
+    signer_entries,
+)
 from dermreview.api.serializers.common import AI_DRAFT_LABEL, HUMAN_FINAL_LABEL
 from dermreview.cases.models import CaseStatus, LesionImage
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
@@ -135,14 +143,12 @@ def _window(scope: ExportScope, column: str) -> Q:
 
 
 # The finding's row carries everything but its photos: the sign-off itself, its reviewer, its case, the AI draft as
-# the reviewer saw it (keys of `draft_snapshot`, extracted by the database) and, for a dual review, the first round's
-# sign-off (a join: a version has at most two rounds).
+# the reviewer saw it (keys of `draft_snapshot`, extracted by the database) and the version's earlier sign-offs
+# (rounds 1 and 2, one join each: `signers`).
 _AI_KEYS = ("image_id", "model_id", "model_revision", "prompt_version", "resolved_revision")
-_FIRST_ROUND = ("id", "reviewer_id", "reviewer__username", "outcome", "signed_at")
 # The field-name lists (JSON arrays) come as their JSON text: with no column left that needs a Python-side
 # converter, Django hands PostgreSQL's rows over untouched, and `field_names` decodes only non-empty lists.
-_JSON_LISTS = {"edited_text": "edited_fields", "disagreement_text": "disagreement_fields",
-               "first_edited_text": "first_round__edited_fields"}
+_JSON_LISTS = {"edited_text": "edited_fields", "disagreement_text": "disagreement_fields"}
 # The diagnosis class the signed lesion type names (NULL for findings signed before the vocabulary).
 _CLASS_COLUMNS = ("lesion_class__code", "lesion_class__name", "lesion_class__high_risk")
 _SIGNED_CASE_FIELDS = ("patient_ref", "body_site", "lesion_label")
@@ -152,7 +158,7 @@ _FINDING_COLUMNS = (
     "reviewer_id", "reviewer__username", "signed_patient_ref", "signed_body_site", "signed_lesion_label",
     "case__status", *_CLASS_COLUMNS, *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS),
     *(f"ai_{name}" for name in FINDING_FIELDS),
-    *(f"first_round__{name}" for name in _FIRST_ROUND), "first_edited_text", "amendment_in_progress", "resolution",
+    *earlier_round_columns(), "amendment_in_progress", "resolution",
 )
 _DRAFT_COLUMNS = (
     "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "resolved_revision",
@@ -165,33 +171,18 @@ _DRAFT_COLUMNS = (
 
 def finding_row_query(scope: ExportScope) -> QuerySet[Review]:
     """The rows of `final_findings`, oldest signature first (the order incremental `since=` exports rely on)."""
-    # Round 1 of the same version (only a round-2 or round-3 row has one), as a LEFT JOIN rather than a query:
-    # exactly round 1, so an adjudicated (round-3) finding stays one row.
-    first_round = FilteredRelation("case__reviews", condition=Q(
-        case__reviews__round=1, case__reviews__round__lt=F("round"), case__reviews__version=F("version"),
-    ))
     snapshot = {f"ai_{key}": KT(f"draft_snapshot__{key}") for key in _AI_KEYS}
     snapshot |= {f"ai_{name}": KT(f"draft_snapshot__fields__{name}") for name in FINDING_FIELDS}
-    lists = {alias: Cast(source, TextField()) for alias, source in _JSON_LISTS.items()}
+    lists = {alias: Cast(source, TextField()) for alias, source in _JSON_LISTS.items()} | earlier_round_lists()
     # The case's details as the finding was signed (`signed_context`), the live case only for older sign-offs.
     signed = {f"signed_{name}": Coalesce(KT(f"signed_context__{name}"), F(f"case__{name}"), output_field=CharField())
               for name in _SIGNED_CASE_FIELDS}
     amending = ExpressionWrapper(Q(voided_at__isnull=False), output_field=BooleanField())
     return (
-        final_findings(scope).annotate(first_round=first_round, **snapshot).annotate(**lists, **signed)
+        final_findings(scope).annotate(**earlier_round_relations(), **snapshot).annotate(**lists, **signed)
         .annotate(amendment_in_progress=amending)
         .order_by("signed_at", "id").values_list(*_FINDING_COLUMNS)
     )
-
-
-def field_names(json_text: str | None) -> list[str]:
-    """A stored list of finding-field names, from its JSON text (`["color", "summary"]`)."""
-    if not json_text or json_text == "[]":
-        return []
-    if "\\" in json_text:
-        return json.loads(json_text)
-    # Plain identifiers, no escapes: split the text instead of running the JSON decoder on every row.
-    return [name.strip(' "') for name in json_text[1:-1].split(",")]
 
 
 def finding_rows(scope: ExportScope) -> Iterator[tuple[Any, ...]]:
@@ -244,13 +235,14 @@ _FIELD_COUNT = len(FINDING_FIELDS)
 _HEAD = 19 + len(_CLASS_COLUMNS)
 _AI_AT = _HEAD + _FIELD_COUNT
 _AI_END = _AI_AT + len(_AI_KEYS)
+_EARLIER_AT = _AI_END + _FIELD_COUNT
 
 
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     """A finding row as (sign-off, case as signed and diagnosis class [22 values], final fields, AI image
-    id/model/revision/prompt/resolved revision, AI fields, first-round sign-off [6 values]); then
-    `amendment_in_progress(row)` and `finding_resolution(row)`."""
-    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_END], row[_AI_END:_AI_END + _FIELD_COUNT], row[-8:-2])
+    id/model/revision/prompt/resolved revision, AI fields, the version's earlier sign-offs [`signers`: rounds 1 and
+    2, SIGNER_WIDTH values each]); then `amendment_in_progress(row)` and `finding_resolution(row)`."""
+    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_END], row[_AI_END:_EARLIER_AT], row[_EARLIER_AT:-2])
 
 
 def amendment_in_progress(row: tuple[Any, ...]) -> bool:
@@ -276,12 +268,11 @@ def lesion_class_entry(code: str | None, name: str | None, high_risk: bool | Non
 
 
 def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]]) -> Record:
-    head, values, ai_meta, ai_values, first = split_finding_row(row)
+    head, values, ai_meta, ai_values, earlier = split_finding_row(row)
     (review_id, case_id, version, round_no, signed_at, outcome, edited_fields, all_unchanged, disagreement_fields,
      rejection_reason, amendment_reason, supersedes_id, draft_id, reviewer_id, username, patient_ref, body_site,
      lesion_label, case_status, class_code, class_name, class_high_risk) = head
     ai_image_id, ai_model_id, ai_model_revision, ai_prompt_version, ai_resolved_revision = ai_meta
-    first_id, first_reviewer_id, first_username, first_outcome, first_signed_at, first_edited = first
     ai_draft = None
     in_progress = amendment_in_progress(row)
     if has_ai_draft(draft_id, ai_model_id):
@@ -292,12 +283,8 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
             "prompt_version": ai_prompt_version or "", "resolved_revision": ai_resolved_revision or "",
             "fields": {name: value or "" for name, value in zip(FINDING_FIELDS, ai_values, strict=True)},
         }
-    reviewers = [{"review_id": review_id, "round": round_no, "id": reviewer_id, "username": username,
-                  "outcome": outcome, "edited_fields": field_names(edited_fields), "signed_at": _iso(signed_at)}]
-    if first_id is not None:
-        reviewers.insert(0, {"review_id": first_id, "round": 1, "id": first_reviewer_id, "username": first_username,
-                             "outcome": first_outcome, "edited_fields": field_names(first_edited),
-                             "signed_at": _iso(first_signed_at)})
+    own = Signer(review_id, round_no, reviewer_id, username, outcome, signed_at, edited_fields)
+    reviewers = signer_entries(earlier_signers(earlier), own)
     return {
         "kind": "signed_finding",
         "reviewed": True,

@@ -21,7 +21,7 @@ class CaseSerializer(serializers.ModelSerializer):
         fields = [
             "id", "patient_ref", "body_site", "lesion_label", "clinical_notes", "status", "display_status",
             "blind_first", "high_risk", "claimed_by", "claim_expires_at", "lock_version", "image_count",
-            "created_by", "created_at", "updated_at",
+            "training_opt_out", "created_by", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -36,11 +36,13 @@ class CaseCreateSerializer(NormalisedTextModelSerializerMixin, serializers.Model
 
 
 class CaseUpdateSerializer(NormalisedTextModelSerializerMixin, serializers.ModelSerializer):
-    """Clinical context only; a case's status moves through the review commands, never through an edit."""
+    """Clinical context, and the patient's choice about model training; a case's status moves through the review
+    commands, never through an edit. `training_opt_out` is consent, not signed context: it may change after
+    sign-off, when the other fields are refused."""
 
     class Meta:
         model = Case
-        fields = ["body_site", "lesion_label", "clinical_notes"]
+        fields = ["body_site", "lesion_label", "clinical_notes", "training_opt_out"]
         extra_kwargs = {name: {"required": False} for name in fields}
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dermreview.cases.models import CaptureType, LesionImage
-from dermreview.review.selectors.rows import image_positions
+from dermreview.cases.selectors import image_positions
 
 
 def _absolute(context: dict[str, Any], path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -31,6 +32,7 @@ from dermreview.api.serializers.reviews import (
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, LesionImage
 from dermreview.cases.services.case import CaseSigned, case_create, case_update
+from dermreview.cases.services.training_use import case_training_opt_out_set
 from dermreview.drafting.models import Draft
 from dermreview.review.services.blind import blind_finding_record
 from dermreview.review.services.claim import case_claim, case_release
@@ -58,7 +60,9 @@ def _image_count() -> Coalesce:
     partial_update=extend_schema(summary="Edit a case's clinical context (clinicians)",
                                  description="409 `case_signed` while the case is final or awaiting a second "
                                              "sign-off: its details are part of the signed finding; a reviewer "
-                                             "amends the finding instead (POST reviews/{id}/amend/).",
+                                             "amends the finding instead (POST reviews/{id}/amend/). "
+                                             "`training_opt_out` (the patient opted out of model training) "
+                                             "is consent, not signed context: it may change in any status.",
                                  request=CaseUpdateSerializer, responses={200: CaseSerializer}),
 )
 class CaseViewSet(
@@ -108,8 +112,15 @@ class CaseViewSet(
         case = self.get_object()
         data = CaseUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        opt_out = changes.pop("training_opt_out", None)
         try:
-            case_update(case=case, user=request.user, **data.validated_data)
+            # All or nothing: when the details are refused (signed case), the training choice is not saved either.
+            with transaction.atomic():
+                if opt_out is not None:
+                    case_training_opt_out_set(case=case, user=request.user, opt_out=opt_out)
+                if changes or opt_out is None:
+                    case_update(case=case, user=request.user, **changes)
         except CaseSigned as refused:
             raise Conflict(refused.message, code=refused.code) from None
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)

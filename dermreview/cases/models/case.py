@@ -123,6 +123,13 @@ class Case(models.Model):
                   "claim keeps it; meaningful only while the claim holds.",
     )
     lock_version = models.PositiveIntegerField(default=0, help_text="Optimistic lock: bumped by every review write.")
+    # Consent, not clinical context: never part of what a finding is signed against (`Review.signed_context`), so
+    # it stays changeable after sign-off. Written only by `cases.services.training_use.case_training_opt_out_set`.
+    training_opt_out = models.BooleanField(
+        "excluded from model training", default=False,
+        help_text="The patient opted out of the use of this case for training or evaluating models. Checked by "
+                  "`manage.py training_export`; it may be changed at any time, also after sign-off.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_cases")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -15,11 +15,10 @@ from dermreview.cases.models import Case, CaseStatus
 from dermreview.common.text import TextRefused, normalise_text
 
 EDITABLE_FIELDS = ("body_site", "lesion_label", "clinical_notes")
-# While a finding stands signed (or half-signed), the details it was signed against are fixed.
-SIGNED_STATUSES = frozenset(
-    status for status in (CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW, getattr(CaseStatus, "NEEDS_ADJUDICATION", None))
-    if status is not None
-)
+# Every status in which a finding has been signed: a first sign-off waiting for its second reviewer, two that
+# disagree and await adjudication, a final one. The case's details and its photos' capture types are what the
+# finding was signed against, so both stay fixed in these (`case_editable`, `image_capture.capture_type_editable`).
+SIGNED_STATUSES = frozenset({CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.NEEDS_ADJUDICATION, CaseStatus.FINAL})
 SIGNED_MESSAGE = (
     "This case has a signed finding: its details are part of what was signed. Ask a reviewer to amend the finding "
     "if the body site, lesion label or notes were wrong."

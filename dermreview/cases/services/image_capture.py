@@ -8,10 +8,8 @@ from django.db import transaction
 
 from dermreview.accounts.roles import Role, has_role, require_role
 from dermreview.audit.services.events import audit_log
-from dermreview.cases.models import CaptureType, Case, CaseStatus, LesionImage
-
-# Once any reviewer has signed (first sign-off or final), the photos the finding was made from are fixed.
-_SIGNED_STATUSES = frozenset({CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.FINAL})
+from dermreview.cases.models import CaptureType, Case, LesionImage
+from dermreview.cases.services.case import SIGNED_STATUSES
 
 
 class CaptureTypeRefused(Exception):
@@ -25,7 +23,7 @@ class CaptureTypeRefused(Exception):
 
 def capture_type_editable(*, user: Any, case: Case) -> bool:
     """Whether the page offers the per-photo capture type select (the service decides again on submit)."""
-    return has_role(user, Role.CLINICIAN, Role.REVIEWER) and case.status not in _SIGNED_STATUSES
+    return has_role(user, Role.CLINICIAN, Role.REVIEWER) and case.status not in SIGNED_STATUSES
 
 
 def image_capture_type_update(*, image: LesionImage, user: Any, capture_type: str) -> LesionImage:
@@ -43,7 +41,7 @@ def image_capture_type_update(*, image: LesionImage, user: Any, capture_type: st
         )
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=image.case_id)
-        if case.status in _SIGNED_STATUSES:
+        if case.status in SIGNED_STATUSES:
             raise CaptureTypeRefused(
                 "case_signed", "The case has a signed finding: its photos' capture types can no longer change.",
             )

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.cases.access import get_case_for_user, get_image_for_user
+from dermreview.cases.selectors import image_position
 from dermreview.cases.services.image_capture import CaptureTypeRefused, image_capture_type_update
 from dermreview.cases.services.upload import (
     UploadRefused,
@@ -64,7 +65,7 @@ def image_capture_type(request: HttpRequest, image_pk: int) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"image_id": image.pk, "capture_type": image.capture_type,
                              "capture_type_label": image.get_capture_type_display()})
-    messages.success(request, f"Photo {image.pk}: capture type set to {image.get_capture_type_display()}.")
+    messages.success(request, f"Photo {image_position(image)}: capture type set to {image.get_capture_type_display()}.")
     return redirect("cases:detail", pk=image.case_id)
 
 

@@ -18,7 +18,9 @@ from dermreview.accounts.models import Organisation
 from dermreview.accounts.roles import is_clinic_admin, is_operator
 from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import Draft, DraftingControl, DraftStatus
+from dermreview.drafting.services.gating import paused_organisation_ids
 from dermreview.drafting.services.identity import ModelIdentity, model_identity
+from dermreview.drafting.services.installation_audit import audit_every_clinic
 
 if TYPE_CHECKING:
     from dermreview.cases.models import LesionImage
@@ -115,13 +117,7 @@ def drafting_set_enabled(
     control.changed_by = user
     control.changed_at = timezone.now()
     control.save()
-    backlog: list[int] = []
-    if enabled:
-        queued = Draft.objects.filter(status=DraftStatus.QUEUED)
-        if organisation_id is not None:
-            queued = queued.filter(image__case__organisation_id=organisation_id)
-        backlog = drafts_sendable(draft_ids=list(queued.values_list("pk", flat=True)))
-        drafts_send(draft_ids=backlog)
+    backlog = drafts_send_backlog(organisation_id=organisation_id) if enabled else []
     details = {"enabled": enabled, "previous": previous, "reason": reason, "backlog_sent": len(backlog),
                "scope": "clinic" if organisation is not None else "global"}
     _audit_switch(control=control, user=user, details=details)
@@ -134,19 +130,28 @@ def _audit_switch(*, control: DraftingControl, user: Any, details: dict[str, Any
                   details=details)
         return
     # The global switch affects every clinic: one event in each clinic's trail, so each clinic's auditors see it.
-    organisations = list(Organisation.objects.order_by("pk"))
-    for organisation in organisations:
-        audit_log(action="drafting.kill_switch.global", actor=user, obj=control, organisation=organisation,
-                  details={**details, "clinics": len(organisations)})
-    if not organisations:
-        audit_log(action="drafting.kill_switch.global", actor=user, obj=control, details=details)
+    audit_every_clinic(action="drafting.kill_switch.global", actor=user, obj=control, details=details)
+
+
+def drafts_send_backlog(*, organisation_id: int | None) -> list[int]:
+    """Send the queued drafts of a clinic (None: of every clinic) that drafting is allowed for now; their ids.
+
+    What turning a switch on or approving a model version releases: the drafts that waited while it was paused.
+    """
+    queued = Draft.objects.filter(status=DraftStatus.QUEUED)
+    if organisation_id is not None:
+        queued = queued.filter(image__case__organisation_id=organisation_id)
+    backlog = drafts_sendable(draft_ids=list(queued.values_list("pk", flat=True)))
+    drafts_send(draft_ids=backlog)
+    return backlog
 
 
 def drafts_sendable(*, draft_ids: Sequence[int]) -> list[int]:
-    """Of these drafts, the ones drafting is allowed for now: the setting, the global switch and their clinic's."""
+    """Of these drafts, the ones drafting is allowed for now: the setting, the global switch, their clinic's switch,
+    and the configured model being their clinic's approved version (`gating`)."""
     if not draft_ids or not DraftingControl.drafting_allowed():
         return []
-    paused = DraftingControl.paused_organisation_ids()
+    paused = paused_organisation_ids()
     if not paused:
         return list(draft_ids)
     allowed = set(DraftingControl.exclude_paused(Draft.objects.filter(pk__in=list(draft_ids)), paused)

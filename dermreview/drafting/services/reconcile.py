@@ -11,8 +11,8 @@ Run by celery beat every DERMREVIEW_RECONCILE_EVERY_S (task `drafts_reconcile`) 
    the broker's gpu queue is short of (when the broker can tell), so a long backlog is not flooded with duplicates.
 
 Only drafts for the model this deployment is configured with are touched. Nothing at all happens while the setting or
-the global switch is off, and the drafts of a clinic whose own switch is off are left alone (not requeued, not sent)
-until that clinic turns drafting back on.
+the global switch is off, and the drafts of a paused clinic (its own switch off, or the model not its approved version:
+see `gating`) are left alone (not requeued, not sent) until it is no longer paused.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dermreview.drafting.models import Draft, DraftingControl, DraftStatus, FailureKind
+from dermreview.drafting.services.gating import paused_organisation_ids
 from dermreview.drafting.services.identity import ModelIdentity, model_identity
 from dermreview.drafting.services.queue_depth import broker_queue_length
 from dermreview.drafting.services.queueing import drafts_send
@@ -56,7 +57,7 @@ def drafts_reconcile(*, now: datetime | None = None, identity: ModelIdentity | N
     if not DraftingControl.drafting_allowed():
         return ReconcileReport(paused=True)
     identity = identity or model_identity()
-    paused = DraftingControl.paused_organisation_ids()
+    paused = paused_organisation_ids(identity=identity)
     mine = DraftingControl.exclude_paused(Draft.objects.for_model(identity), paused)
     stale_requeued, stale_exhausted = _requeue_stale_running(mine, now)
     failed_requeued = _requeue_failed(mine, now)

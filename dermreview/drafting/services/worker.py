@@ -15,9 +15,10 @@ does not wait at all unless drafts have been arriving that densely. So a lone up
 burst (a multi-photo upload, a busy clinic, a backlog after the kill switch) fills whole batches; drafts that
 arrive while a batch runs wait for the next one.
 
-Kill switches: nothing is claimed while the setting or the global switch is off. A batch may span clinics; the
-drafts of clinics whose own switch is off are never claimed (they stay `queued` until that clinic turns drafting
-back on, which sends them again), while the other clinics' drafts in the same queue are drafted as usual.
+Kill switches and model versions (`gating`): nothing is claimed while the setting or the global switch is off. A
+batch may span clinics; the drafts of paused clinics (their own switch off, or this worker's model not their approved
+version) are never claimed (they stay `queued` until the clinic is no longer paused, which sends them again), while
+the other clinics' drafts in the same queue are drafted as usual.
 """
 
 from __future__ import annotations
@@ -36,9 +37,17 @@ from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from dermreview.audit.services.events import audit_log
-from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftingControl, DraftStatus, FailureKind
+from dermreview.drafting.models import (
+    FINDING_FIELDS,
+    Draft,
+    DraftingControl,
+    DraftStatus,
+    FailureKind,
+    ModelVersion,
+)
 from dermreview.drafting.runtime import WorkerRuntime, process_runtime
 from dermreview.drafting.services.deadline import DraftTimeLimit
+from dermreview.drafting.services.gating import paused_organisation_ids
 from dermreview.drafting.services.identity import ModelIdentity, model_identity, worker_config
 from inference_worker import DraftResult, Engine, ImageInput, WorkerConfig
 from inference_worker.preprocess import decode_photo
@@ -80,8 +89,8 @@ def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity,
 
     A draft is claimable when it is `queued`, when it is `running` under this claim token (the same message
     delivered again after its worker died), or when its claim is older than the hard time limit (no healthy task
-    can still hold it), and its clinic's drafting switch is on (`paused`: the clinics whose switch is off, read now
-    when not given). Returns the claimed ids; empty when another batch already took the draft or its clinic is paused.
+    can still hold it), and its clinic is not paused (`paused`: the clinics whose switch is off or whose approved
+    model version is not `identity`, read now when not given). Returns the claimed ids; empty when another batch already took the draft or its clinic is paused.
     """
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.DERMREVIEW_DRAFT_HARD_TIME_LIMIT_S)
@@ -90,7 +99,7 @@ def draft_claim(*, draft_id: int, claim_token: str, identity: ModelIdentity,
         | Q(status=DraftStatus.RUNNING, claim_token=claim_token)
         | Q(status=DraftStatus.RUNNING, started_at__lt=stale_before)
     )
-    paused = DraftingControl.paused_organisation_ids() if paused is None else paused
+    paused = paused_organisation_ids(identity=identity) if paused is None else paused
     candidates = DraftingControl.exclude_paused(
         Draft.objects.for_model(identity).filter(claimable, pk=draft_id), paused)
     claimed = candidates.claim_batch(claim_token=claim_token, now=now)
@@ -111,7 +120,7 @@ def drafts_claim_more(*, claim_token: str, identity: ModelIdentity, want: int, w
     """
     started = last_arrival = time.monotonic()
     poll_s = max(min(idle_ms, wait_ms) / 1000 / 4, 0.002)
-    paused = DraftingControl.paused_organisation_ids() if paused is None else paused
+    paused = paused_organisation_ids(identity=identity) if paused is None else paused
     mine = DraftingControl.exclude_paused(Draft.objects.for_model(identity), paused)
     total = 0
     checked_traffic = False
@@ -153,9 +162,10 @@ def drafts_generate_batch(*, draft_id: int, claim_token: str, cfg: WorkerConfig 
     if not DraftingControl.drafting_allowed():
         outcome.skipped_reason = "drafting is paused"
         return outcome
-    # Read once per batch: a clinic switched off while a batch fills takes effect from the next batch.
-    paused = DraftingControl.paused_organisation_ids()
     identity = model_identity(cfg)
+    # Read once per batch: a clinic switched off (or whose model version changed) while a batch fills takes effect
+    # from the next batch.
+    paused = paused_organisation_ids(identity=identity)
     outcome.claimed = draft_claim(draft_id=draft_id, claim_token=claim_token, identity=identity, paused=paused)
     if not outcome.claimed:
         clinic_paused = bool(paused) and Draft.objects.filter(
@@ -217,6 +227,10 @@ def _generate_and_store(engine: Engine, outcome: BatchOutcome, *, cfg: WorkerCon
         # finished_at is the moment the results become visible, give or take the COMMIT itself.
         Draft.objects.filter(pk__in=[*outcome.ready, *outcome.manual, *outcome.failed],
                              claim_token=claim_token).update(finished_at=timezone.now())
+        # The commit(s) the weights came from, on the model version record (once: while it is still blank).
+        if resolved := next((r.resolved_revision for r in results if r.resolved_revision), ""):
+            ModelVersion.objects.with_identity(identity).filter(resolved_revision="").update(
+                resolved_revision=resolved[:_RESOLVED_REVISION_LENGTH])
     outcome.mark("store", step)
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dermreview.drafting.models import DraftingControl, WorkerHeartbeat
+from dermreview.drafting.services.gating import version_approved
 from dermreview.drafting.services.identity import ModelIdentity, model_identity, worker_config
 from dermreview.drafting.services.queue_depth import QueueDepth, queue_depth
 
@@ -52,12 +53,18 @@ class GovernanceStatus:
     global_switch: SwitchStatus
     env_enabled: bool
     silent_after: timedelta
+    # The configured model is the viewer's clinic's approved version (`drafting.services.gating`); True without one.
+    version_approved: bool = True
+
+    @property
+    def switches_on(self) -> bool:
+        return all(s.control.enabled for s in self.switches) and self.env_enabled
 
     @property
     def drafting_on(self) -> bool:
-        """Whether the viewer's clinic gets AI drafts now (the setting and both switches allow it); for a viewer
-        without a clinic, whether the installation lets any clinic have them."""
-        return all(s.control.enabled for s in self.switches) and self.env_enabled
+        """Whether the viewer's clinic gets AI drafts now (the setting and both switches allow it, and the configured
+        model is its approved version); for a viewer without a clinic, whether the switches let any clinic have them."""
+        return self.switches_on and self.version_approved
 
     @property
     def switches(self) -> tuple[SwitchStatus, ...]:
@@ -97,6 +104,8 @@ def governance_status(*, viewer: Any, now: datetime | None = None) -> Governance
         global_switch=_switch(organisation_id=None, viewer=viewer),
         env_enabled=bool(settings.DERMREVIEW_DRAFTING_ENABLED),
         silent_after=silent_after,
+        version_approved=version_approved(organisation_id=viewer.organisation_id, identity=identity, bootstrap=False)
+        if viewer.organisation_id is not None else True,
     )
 
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dermreview.drafting.models import FINDING_FIELDS
+from dermreview.governance.selectors import approval_history
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import OversightFilterForm
 from dermreview.oversight.models import Alarm
@@ -50,6 +51,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .select_related("reviewer", "acknowledged_by").order_by("-status", "-created_at")[:20]
         ),
         "query": request.GET.urlencode(),
+        # Which model versions were approved to draft for this clinic, on which evidence, and every override.
+        "approvals": approval_history(organisation_id=organisation_id, viewer=request.user),
     }
     if form.is_bound and not form.is_valid():
         # Figures for filters that could not be read would mislead: show the errors and nothing else.

@@ -1,7 +1,9 @@
 """The model governance page and its kill switch forms: the viewer's clinic's switch and the global one.
 
 Open to the clinic's auditors (as every oversight page), its administrators (who hold its switch) and the
-installation's operators (who hold the global one, with or without a clinic). The page shows no patient data.
+installation's operators (who hold the global one, with or without a clinic). The page shows no patient data. It
+also lists the model versions, shadow evaluations and approvals (`dermreview.governance`), whose forms post to the
+governance app's views.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dermreview.accounts.roles import is_clinic_admin, is_operator
 from dermreview.drafting.services.queueing import drafting_set_enabled, drafting_switch_refusal
+from dermreview.governance.selectors import governance_versions
+from dermreview.governance.views.common import page_forms
 from dermreview.oversight.access import oversight_organisation_id
 from dermreview.oversight.forms import KillSwitchForm
 from dermreview.oversight.selectors.governance import governance_status
@@ -56,9 +60,12 @@ def _page(request: HttpRequest, *, scope: str) -> HttpResponse:
         if form.is_valid() and _flip(request, form, organisation=organisation):
             return redirect("oversight:governance")
     status = governance_status(viewer=request.user)
+    versions = governance_versions(viewer=request.user)
     return render(request, "oversight/governance.html", {
         "governance": status,
         "switches": _switch_rows(request, status.switches, posted=form if request.method == "POST" else None),
+        "versions": versions,
+        **page_forms(request.user, versions),
     }, status=400 if request.method == "POST" else 200)
 
 

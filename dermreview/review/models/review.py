@@ -9,10 +9,15 @@ from dermreview.drafting.models.fields import FindingFieldsMixin
 
 
 class ReviewOutcome(models.TextChoices):
+    """What the reviewer did with the AI draft shown to them. A sign-off that settles a disagreement (round 3) is
+    made on the adjudication page, which shows the two reviewers' findings and never the AI draft: it is
+    `RESOLVING`, never an acceptance of the draft (so it stays out of the automation-bias figures)."""
+
     ACCEPTED = "accepted", "AI draft accepted unchanged"
     EDITED = "edited", "AI draft accepted with edits"
     REJECTED_DRAFT = "rejected_draft", "AI draft rejected; finding entered by hand"
     MANUAL = "manual", "No AI draft; finding entered by hand"
+    RESOLVING = "resolving", "Resolving sign-off of a disagreement; AI draft not shown"
 
 
 class ReviewResolution(models.TextChoices):
@@ -119,6 +124,19 @@ class Review(FindingFieldsMixin):
     @property
     def is_void(self) -> bool:
         return self.voided_at is not None
+
+    @property
+    def round_label(self) -> str:
+        """What this sign-off was, as the pages name it: "first review", "second review", "resolving sign-off"."""
+        return round_label(self.round)
+
+
+# Round 3 settles a disagreement of rounds 1 and 2: a third reviewer's decision, or the two reviewers' agreement.
+ROUND_LABELS = {1: "first review", 2: "second review", 3: "resolving sign-off"}
+
+
+def round_label(round_no: int) -> str:
+    return ROUND_LABELS.get(round_no, f"round {round_no}")
 
 
 def case_context(case: Any) -> dict[str, Any]:

@@ -15,9 +15,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 
-from dermreview.accounts.roles import can_audit, can_create_cases, can_review
+from dermreview.accounts.roles import Role, can_audit, can_create_cases, can_review, has_role
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import CaptureType, Case, CaseStatus, LesionImage
+from dermreview.cases.selectors import image_positions
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.drafting.selectors import ImageDraftView
@@ -28,9 +29,9 @@ from dermreview.review.selectors.rows import (
     FindingRow,
     ImageTile,
     SignOff,
-    image_positions,
     image_tile,
     sign_off,
+    version_disagreement,
 )
 from dermreview.review.services.signoff import current_reviews
 
@@ -42,19 +43,22 @@ CASE_HISTORY_LIMIT = 500
 class CaseFinding:
     """The case's finding as people see it on the case page: only signed, human-confirmed text, never a draft.
 
-    `final`: the last standing sign-off of the latest version when the case is final (round 2 for dual review),
-    with every signer; `disagreement`: fields the two reviewers of a dual review disagreed on, with both texts.
-    While an amendment awaits its second reviewer, `final` is still the version it supersedes (the current signed
+    `final`: the last standing sign-off of the latest version when the case is final (round 2 for dual review,
+    round 3 when a disagreement was settled), with every signer; `disagreement`: fields the two reviewers of a dual
+    review (rounds 1 and 2, never the settling round 3) disagreed on, with both texts. While an amendment awaits
+    its second reviewer or an adjudication, `final` is still the version it supersedes (the current signed
     finding) and `amending` is the amendment's first sign-off. `supersedes_version`: the version an amendment
-    replaced, once it is final.
+    replaced, once it is final. `amendment_reason`: why the shown version was amended (stated on its round 1).
     """
 
     final: SignOff | None
     rows: tuple[FindingRow, ...]
     signers: tuple[SignOff, ...]
     first_signed: SignOff | None  # the first sign-off while the case waits for a second reviewer
+    disagreeing: tuple[SignOff, ...]  # the two sign-offs that disagree while the case awaits adjudication
     amending: SignOff | None  # the pending amendment's first sign-off (the case is not final meanwhile)
     supersedes_version: int | None
+    amendment_reason: str
     disagreement: tuple[Disagreement, ...]
     resolution: str  # how a dual review was resolved (`ReviewResolution`'s label); "" for a single review
     superseded_count: int
@@ -105,6 +109,8 @@ class CasePage:
     audit_history_more: bool  # more than CASE_HISTORY_LIMIT events: the page links to the audit browser
     can_upload: bool
     can_edit: bool
+    # The patient's training opt-out is consent, not signed context: clinicians and the clinic's administrators.
+    can_set_training_use: bool
     upload_limits: UploadLimits
 
     @property
@@ -134,7 +140,7 @@ def case_page(*, user: Any, case: Case, images: Sequence[ImageTile] | None = Non
         audit_history=history[:CASE_HISTORY_LIMIT] if history is not None else None,
         audit_history_more=history is not None and len(history) > CASE_HISTORY_LIMIT,
         can_upload=can_create_cases(user) and case.accepts_uploads, can_edit=can_create_cases(user),
-        upload_limits=upload_limits(),
+        can_set_training_use=has_role(user, Role.CLINICIAN, Role.CLINIC_ADMIN), upload_limits=upload_limits(),
     )
 
 
@@ -144,23 +150,19 @@ def case_finding(*, user: Any, case: Case, images: Sequence[ImageTile]) -> CaseF
     amending = not is_final and bool(reviews) and reviews[0].supersedes_id is not None
     shown = reviews if is_final else _amended_version(case, reviews[0].version - 1) if amending else []
     final = shown[-1] if shown else None
-    first = shown[0] if len(shown) > 1 else None
-    disagreement: tuple[Disagreement, ...] = ()
-    if final is not None and first is not None:
-        disagreement = tuple(
-            Disagreement(label=FIELD_LABELS.get(name, name), first=getattr(first, name), second=getattr(final, name))
-            for name in final.disagreement_fields
-        )
     awaiting_second = case.status == CaseStatus.NEEDS_SECOND_REVIEW and bool(reviews)
+    adjudicating = case.status == CaseStatus.NEEDS_ADJUDICATION
     return CaseFinding(
         final=sign_off(final) if final else None,
         rows=tuple(FindingRow(FIELD_LABELS[name], getattr(final, name)) for name in FINDING_FIELDS) if final else (),
         signers=tuple(sign_off(r) for r in shown),
         first_signed=sign_off(reviews[0]) if awaiting_second else None,
+        disagreeing=tuple(sign_off(r) for r in reviews if r.round in (1, 2)) if adjudicating else (),
         amending=sign_off(reviews[0]) if amending else None,
         # A version after 1 only comes from an amendment (whose round 2, if any, does not name what it supersedes).
         supersedes_version=final.version - 1 if is_final and final is not None and final.version > 1 else None,
-        disagreement=disagreement,
+        amendment_reason=next((r.amendment_reason for r in shown if r.amendment_reason), ""),
+        disagreement=version_disagreement(shown),
         resolution=final.get_resolution_display() if final is not None and final.resolution else "",
         superseded_count=Review.objects.filter(case_id=case.pk, voided_at__isnull=False).count(),
         ungradable=tuple(i for i in images if i.is_ungradable) if case.status == CaseStatus.NEEDS_NEW_PHOTO else (),

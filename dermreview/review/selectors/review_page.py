@@ -13,7 +13,7 @@ from typing import Any
 
 from dermreview.accounts.roles import can_review
 from dermreview.cases.models import Case, CaseStatus
-from dermreview.cases.selectors import LesionClassMapping, lesion_class_mappings
+from dermreview.cases.selectors import LesionClassMapping, image_positions, lesion_class_mappings
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import Review
@@ -21,7 +21,6 @@ from dermreview.review.selectors.rows import (
     FindingRow,
     ImageTile,
     SignOff,
-    image_positions,
     image_tile,
     sign_off,
 )
@@ -37,7 +36,7 @@ class DraftChoice:
 
     draft_id: int
     image_id: int
-    image_position: int  # "Photo N": the photo's place on the case (`rows.image_positions`)
+    image_position: int  # "Photo N": the photo's place on the case (`cases.selectors.image_positions`)
     image_ungradable: bool
     capture_type_label: str
     status: str

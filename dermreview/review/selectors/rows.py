@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from dermreview.cases.models import LesionImage
+from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.drafting.selectors import ImageDraftView
 from dermreview.review.models import Review
+from dermreview.review.models.review import round_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,10 @@ class SignOff:
     voided_at: datetime | None
     voided_by: str
 
+    @property
+    def round_label(self) -> str:
+        return round_label(self.round)
+
 
 @dataclass(frozen=True, slots=True)
 class FindingRow:
@@ -59,16 +65,17 @@ class Disagreement:
     second: str
 
 
-def image_positions(images: Iterable[LesionImage]) -> dict[int, int]:
-    """Photo number by image id: the place of each photo on its case, from 1, oldest first (the model's ordering,
-    upload time then id). `images` must be all of one case's photos; pages, drafts, messages and the API use it."""
-    ordered = sorted(images, key=lambda image: (image.created_at, image.pk))
-    return {image.pk: n for n, image in enumerate(ordered, start=1)}
-
-
-def image_position(image: LesionImage) -> int:
-    """One photo's number on its case (one query); for messages about a single photo."""
-    return image_positions(LesionImage.objects.filter(case_id=image.case_id).only("pk", "created_at")).get(image.pk, 0)
+def version_disagreement(version: Sequence[Review]) -> tuple[Disagreement, ...]:
+    """Where a version's two reviewers (rounds 1 and 2) disagreed, with both texts (`version`: its sign-offs). A
+    round 3 that settled the disagreement is its resolution, not a side of it."""
+    by_round = {review.round: review for review in version}
+    first, second = by_round.get(1), by_round.get(2)
+    if first is None or second is None:
+        return ()
+    return tuple(
+        Disagreement(label=FIELD_LABELS.get(name, name), first=getattr(first, name), second=getattr(second, name))
+        for name in second.disagreement_fields
+    )
 
 
 def image_tile(image: LesionImage, draft: ImageDraftView | None = None, *, position: int = 0) -> ImageTile:

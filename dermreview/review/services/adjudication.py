@@ -148,17 +148,16 @@ def write_round_three(
     """Write the round-3 sign-off that settles `pending` with `resolution` (a third reviewer's adjudication, or the
     two reviewers' agreement), make the case final and record `review.adjudicate` (`via` tells which)."""
     first = pending.first
+    # The draft stays attached so agreement is still measured against it, and `edited_fields` says where the
+    # settled finding differs from it; but the adjudication page never shows the draft, so the sign-off is
+    # recorded as resolving the disagreement, never as the draft accepted (`all_unchanged` is False).
     draft_fields = (first.draft_snapshot or {}).get("fields")
     edited = fields_differing(draft_fields, cleaned) if draft_fields else []
-    if first.outcome in (ReviewOutcome.MANUAL, ReviewOutcome.REJECTED_DRAFT):
-        outcome = first.outcome
-    else:
-        outcome = ReviewOutcome.EDITED if edited else ReviewOutcome.ACCEPTED
     locked.assert_transition(CaseStatus.FINAL)
     review = Review.objects.create(
-        case=locked, version=pending.version, round=ADJUDICATION_ROUND, reviewer=reviewer, outcome=outcome,
-        draft=first.draft, draft_snapshot=first.draft_snapshot, edited_fields=edited,
-        all_unchanged=outcome == ReviewOutcome.ACCEPTED, rejection_reason=first.rejection_reason,
+        case=locked, version=pending.version, round=ADJUDICATION_ROUND, reviewer=reviewer,
+        outcome=ReviewOutcome.RESOLVING, draft=first.draft, draft_snapshot=first.draft_snapshot, edited_fields=edited,
+        all_unchanged=False, rejection_reason=first.rejection_reason,
         disagreement_fields=list(pending.disagreement_fields), attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms,
         resolution=resolution, signed_context=case_context(locked), **cleaned,

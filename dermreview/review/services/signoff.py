@@ -326,9 +326,10 @@ _STATE_MESSAGES: dict[tuple[str, str, int | None], str] = {
     ("agree", CaseStatus.NEEDS_ADJUDICATION, None):
         "Your choice is recorded. The case stays in adjudication until the other reviewer confirms it.",
     ("agree", CaseStatus.FINAL, None): "Both reviewers agree on one finding: the case is final.",
-    ("amend", CaseStatus.FINAL, 1): "Amended. The new version is final.",
+    ("amend", CaseStatus.FINAL, 1): "Amended. The new version is final and supersedes the previous one.",
     ("amend", CaseStatus.NEEDS_SECOND_REVIEW, 1):
-        "Amended. The new version names a high-risk class: it now needs a second, different reviewer.",
+        "Amended. The new version names a high-risk class: it now needs a second, different reviewer. Until then "
+        "the previous version stays the current finding.",
     ("blind", CaseStatus.AWAITING_REVIEW, None):
         "Your finding is saved. The AI draft is now shown: sign your final finding.",
     ("claim", CaseStatus.AWAITING_REVIEW, None): "You hold this case now: review and sign it.",

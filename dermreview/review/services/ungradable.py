@@ -11,9 +11,9 @@ from django.utils import timezone
 from dermreview.accounts.roles import can_review
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import Case, CaseStatus, LesionImage
+from dermreview.cases.selectors import image_position, image_positions
 from dermreview.review.errors import ReviewInvalid, ReviewNotAllowed, ReviewRoleDenied
 from dermreview.review.models import NotificationKind
-from dermreview.review.selectors.rows import image_position, image_positions
 from dermreview.review.services.claim import assert_not_claimed_by_other
 from dermreview.review.services.notifications import notification_create
 

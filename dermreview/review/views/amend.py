@@ -17,7 +17,7 @@ from dermreview.review.forms import AmendForm, opened_token
 from dermreview.review.models import Review
 from dermreview.review.services.claim import case_claim
 from dermreview.review.services.rules import ATTESTATION_TEXT, SUGGESTIONS
-from dermreview.review.services.signoff import review_amend
+from dermreview.review.services.signoff import review_amend, state_message
 from dermreview.review.views.pages import require_writer, review_for_reader
 
 
@@ -67,7 +67,9 @@ def _sign(request: HttpRequest, review: Review) -> HttpResponse:
                 form = AmendForm(data)
                 form.is_valid()
         else:
-            messages.success(request, f"Amended: version {amended.version} supersedes version {review.version}.")
+            # Said from the state the amendment left the case in (`review_amend` refreshed `review.case`): a
+            # high-risk amendment supersedes nothing until its second reviewer signs.
+            messages.success(request, state_message(action="amend", status=review.case.status, round=amended.round))
             return redirect("review:result", pk=amended.pk)
     return _render(request, review, form, conflict=conflict, status=status)
 

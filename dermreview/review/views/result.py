@@ -17,6 +17,7 @@ from dermreview.audit.services.events import audit_log
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.review.models import AgreementScore, Comparison, Review
+from dermreview.review.selectors.rows import version_disagreement
 from dermreview.review.services.agreement import exact_matches
 from dermreview.review.views.pages import review_for_reader
 
@@ -52,24 +53,17 @@ def _resolution(review: Review) -> str:
     return decided.get_resolution_display() if decided is not None else ""
 
 
-def _disagreement(review: Review) -> tuple[Review | None, list[dict[str, str]]]:
-    """The other round's review of this version and where the two disagree (shown to both reviewers)."""
-    other_round = 2 if review.round == 1 else 1
-    other = Review.objects.filter(case_id=review.case_id, version=review.version, round=other_round).select_related(
-        "reviewer").first()
-    if other is None:
-        return None, []
-    first, second = (review, other) if review.round == 1 else (other, review)
-    return other, [
-        {"label": FIELD_LABELS[name], "first": getattr(first, name), "second": getattr(second, name)}
-        for name in second.disagreement_fields if name in FIELD_LABELS
-    ]
+def _version_rounds(review: Review) -> list[Review]:
+    """Every sign-off of this review's version in round order: first review, second review, and the sign-off that
+    settled a disagreement (all three pages show the two reviewers' disagreement and who signed what)."""
+    return list(Review.objects.filter(case_id=review.case_id, version=review.version).select_related("reviewer")
+                .order_by("round"))
 
 
 @require_GET
 def result(request: HttpRequest, pk: int) -> HttpResponse:
     review = review_for_reader(request, pk)
-    other, disagreement = _disagreement(review)
+    rounds = _version_rounds(review)
     agreement = _agreement_rows(review)
     if agreement["has_draft"]:
         # The page shows the AI draft's text beside the final finding: a read of the draft, as on the review page.
@@ -79,7 +73,7 @@ def result(request: HttpRequest, pk: int) -> HttpResponse:
                            "draft_ids": [snapshot_id] if snapshot_id else []})
     return render(request, "review/review_result.html", {
         "review": review, "case": review.case, **agreement,
-        "other": other, "disagreement": disagreement, "field_labels": FIELD_LABELS,
+        "rounds": rounds, "disagreement": version_disagreement(rounds), "field_labels": FIELD_LABELS,
         "time_on_task_s": review.time_on_task_ms / 1000, "resolution": _resolution(review),
         "poll_url": reverse("review:result_json", args=[review.pk]),
     })

@@ -13,6 +13,7 @@ from dermreview.settings.variables import (
     core,
     deployment,
     drafting,
+    governance,
     model,
     oversight,
     photos,
@@ -21,5 +22,7 @@ from dermreview.settings.variables import (
 )
 
 SECTIONS: tuple[Section, ...] = tuple(
-    module.SECTION for module in (core, security, audit, photos, review, drafting, model, oversight, api, deployment)
+    module.SECTION for module in (
+        core, security, audit, photos, review, drafting, model, oversight, governance, api, deployment,
+    )
 )

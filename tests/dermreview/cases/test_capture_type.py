@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from rest_framework.test import APIRequestFactory, force_authenticate
 
 from dermreview.api.views.images import ImageViewSet
 from dermreview.audit.models import AuditEvent
 from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.services.case import case_editable
+from dermreview.cases.services.image_capture import capture_type_editable
+from tests.factories import CaseFactory, LesionImageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +49,7 @@ def test_capture_type_plain_form_post_redirects_to_case_page(client_for, alice, 
     assert response.status_code == 302 and response.url == reverse("cases:detail", args=[alice_image.case_id])
 
 
-@pytest.mark.parametrize("status", [CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW])
+@pytest.mark.parametrize("status", [CaseStatus.FINAL, CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.NEEDS_ADJUDICATION])
 def test_capture_type_change_refused_once_the_case_is_signed(client_for, alice, alice_image, status):
     _sign(alice_image.case, status)
     response = _post(client_for(alice), alice_image, "dermoscopic", **JSON)
@@ -93,3 +97,29 @@ def test_grid_fragment_carries_the_fresh_finding_box(client_for, alice, alice_im
     content = client_for(alice).get(reverse("cases:image_grid", args=[alice_image.case_id])).content.decode()
     assert 'id="image-grid"' in content and 'id="case-finding"' in content
     assert "waiting for a reviewer" in content
+
+
+def test_capture_type_and_case_details_lock_in_the_same_statuses(alice, alice_case):
+    """A finding has been signed from `needs_second_review` on (two disagreeing ones await adjudication): the case's
+    details and its photos' capture types are both part of what was signed, so both are fixed in exactly those."""
+    signed = {CaseStatus.NEEDS_SECOND_REVIEW, CaseStatus.NEEDS_ADJUDICATION, CaseStatus.FINAL}
+    for status in CaseStatus.values:
+        alice_case.status = status
+        assert capture_type_editable(user=alice, case=alice_case) is (status not in signed), status
+        assert case_editable(alice_case) is (status not in signed), status
+
+
+def test_case_page_offers_no_capture_select_while_the_case_awaits_adjudication(client_for, alice, alice_image):
+    _sign(alice_image.case, CaseStatus.NEEDS_ADJUDICATION)
+    page = client_for(alice).get(reverse("cases:detail", args=[alice_image.case_id])).content.decode()
+    assert f'id="capture-{alice_image.pk}"' not in page
+
+
+def test_capture_type_confirmation_names_the_photo_by_its_number_on_the_case(client_for, alice):
+    earlier = CaseFactory(organisation=alice.organisation, created_by=alice)
+    LesionImageFactory.create_batch(3, case=earlier)  # photos of another case: higher ids, not higher numbers
+    case = CaseFactory(organisation=alice.organisation, created_by=alice)
+    first, second = LesionImageFactory.create_batch(2, case=case)
+    response = _post(client_for(alice), second, "dermoscopic")
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["Photo 2: capture type set to Dermoscopic."]
+    assert second.pk != 2 and first.pk < second.pk

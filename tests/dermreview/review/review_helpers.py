@@ -13,6 +13,7 @@ from dermreview.drafting.services.identity import model_identity
 from dermreview.drafting.services.queueing import drafts_create_for_images
 from dermreview.drafting.services.worker import draft_claim, draft_store_result
 from dermreview.review.models import Review
+from dermreview.review.services.adjudication import review_adjudicate
 from dermreview.review.services.claim import case_claim
 from dermreview.review.services.signoff import review_sign
 from inference_worker import DraftResult, Finding
@@ -122,3 +123,22 @@ def sign(
         expected_lock_version=case.lock_version if expected_lock_version is None else expected_lock_version,
         attestation=attestation, rejection_reason=rejection_reason,
     )
+
+
+def disagreeing_case(owner: Any, first: Any, second: Any, **case_fields: Any) -> Case:
+    """A high-risk case whose round 1 (`first`) signs the AI's melanoma and round 2 (`second`) a benign naevus: the
+    two disagree on the lesion class, so the case needs adjudication."""
+    case = ready_case(owner, draft=MELANOMA, **case_fields)
+    sign(case, first, confirmed=FINDING_FIELDS)
+    sign(case, second, fields=NEVUS, confirmed=FINDING_FIELDS)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_ADJUDICATION
+    return case
+
+
+def adjudicate(case: Case, reviewer: Any, fields: dict[str, str] = MELANOMA) -> Review:
+    """`reviewer`, a third reviewer, settles the disagreement of `case` with `fields` through the real service."""
+    case.refresh_from_db()
+    return review_adjudicate(case=case, reviewer=reviewer, fields=dict(fields),
+                             opened_at=timezone.now() - timedelta(seconds=40),
+                             expected_lock_version=case.lock_version, attestation=True)

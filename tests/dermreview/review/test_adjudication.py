@@ -9,42 +9,26 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dermreview.audit.models import AuditEvent
-from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.models import CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.errors import ReviewNotAllowed
 from dermreview.review.forms import opened_token
-from dermreview.review.models import Review
-from dermreview.review.services.adjudication import review_adjudicate
+from dermreview.review.models import Review, ReviewOutcome
 from dermreview.review.services.queue import QueueFilters, review_queue
-from tests import factories
-from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, ready_case, sign
+from tests.dermreview.review.review_helpers import (
+    MELANOMA,
+    NEVUS,
+    adjudicate,
+    disagreeing_case,
+    ready_case,
+    sign,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def erin(clinic):  # noqa: ANN001, ANN201 - a third reviewer in the same clinic
-    return factories.UserFactory(username="erin", organisation=clinic, roles=["reviewer"])
-
-
-def _disagreeing(alice, bob, dave) -> Case:  # noqa: ANN001
-    """A high-risk case whose round 1 (bob) says melanoma and round 2 (dave) a benign naevus."""
-    case = ready_case(alice, draft=MELANOMA)
-    sign(case, bob, confirmed=FINDING_FIELDS)
-    sign(case, dave, fields=NEVUS, confirmed=FINDING_FIELDS)
-    case.refresh_from_db()
-    return case
-
-
-def _adjudicate(case: Case, reviewer, fields=MELANOMA) -> Review:  # noqa: ANN001
-    case.refresh_from_db()
-    return review_adjudicate(case=case, reviewer=reviewer, fields=dict(fields),
-                             opened_at=timezone.now() - timedelta(seconds=40),
-                             expected_lock_version=case.lock_version, attestation=True)
-
-
 def test_round_two_disagreeing_on_the_class_needs_adjudication_not_final(alice, bob, dave):
-    case = _disagreeing(alice, bob, dave)
+    case = disagreeing_case(alice, bob, dave)
     assert case.status == CaseStatus.NEEDS_ADJUDICATION
     second = Review.objects.get(case=case, round=2)
     assert second.resolution == "" and "lesion_type" in second.disagreement_fields
@@ -71,8 +55,8 @@ def test_configured_field_disagreement_needs_adjudication(alice, bob, dave, sett
 
 
 def test_third_reviewer_resolves_to_final_with_resolution(alice, bob, dave, erin):
-    case = _disagreeing(alice, bob, dave)
-    review = _adjudicate(case, erin)
+    case = disagreeing_case(alice, bob, dave)
+    review = adjudicate(case, erin)
     case.refresh_from_db()
     assert case.status == CaseStatus.FINAL and case.high_risk
     assert (review.round, review.version, review.resolution) == (3, 1, "adjudicated_by_third_reviewer")
@@ -84,30 +68,30 @@ def test_third_reviewer_resolves_to_final_with_resolution(alice, bob, dave, erin
 
 
 @pytest.mark.parametrize("who", ["bob", "dave"])
-def test_either_dual_reviewer_cannot_adjudicate(alice, bob, dave, who):
-    case = _disagreeing(alice, bob, dave)
+def test_either_dual_reviewer_cannotadjudicate(alice, bob, dave, who):
+    case = disagreeing_case(alice, bob, dave)
     with pytest.raises(ReviewNotAllowed) as raised:
-        _adjudicate(case, {"bob": bob, "dave": dave}[who])
+        adjudicate(case, {"bob": bob, "dave": dave}[who])
     assert raised.value.code == "same_reviewer"
     case.refresh_from_db()
     assert case.status == CaseStatus.NEEDS_ADJUDICATION and not Review.objects.filter(round=3).exists()
 
 
-def test_adjudication_refused_when_nothing_to_adjudicate(alice, bob, erin):
+def test_adjudication_refused_when_nothing_toadjudicate(alice, bob, erin):
     case = ready_case(alice)
     sign(case, bob)
     with pytest.raises(ReviewNotAllowed):
-        _adjudicate(case, erin)
+        adjudicate(case, erin)
 
 
 def test_round_two_sign_is_refused_while_adjudication_pending(alice, bob, dave, erin):
-    case = _disagreeing(alice, bob, dave)
+    case = disagreeing_case(alice, bob, dave)
     with pytest.raises(ReviewNotAllowed):
         sign(case, erin, fields=MELANOMA, confirmed=FINDING_FIELDS)
 
 
 def test_queue_lists_and_filters_cases_needing_adjudication(client, alice, bob, dave, erin):
-    case = _disagreeing(alice, bob, dave)
+    case = disagreeing_case(alice, bob, dave)
     other = ready_case(alice)
     assert set(review_queue(user=erin, filters=QueueFilters(status="needs_adjudication"))) == {case}
     assert {case, other} <= set(review_queue(user=erin))
@@ -117,7 +101,7 @@ def test_queue_lists_and_filters_cases_needing_adjudication(client, alice, bob, 
 
 
 def test_adjudication_page_shows_both_findings_and_signs(client, alice, bob, dave, erin):
-    case = _disagreeing(alice, bob, dave)
+    case = disagreeing_case(alice, bob, dave)
     client.force_login(erin)
     url = reverse("review:adjudicate", args=[case.pk])
     page = client.get(url).content.decode()
@@ -132,7 +116,7 @@ def test_adjudication_page_shows_both_findings_and_signs(client, alice, bob, dav
 
 
 def test_adjudication_page_has_no_form_for_the_dual_reviewers_or_auditors(client, alice, bob, dave, carol):
-    case = _disagreeing(alice, bob, dave)
+    case = disagreeing_case(alice, bob, dave)
     url = reverse("review:adjudicate", args=[case.pk])
     for user in (bob, carol):
         client.force_login(user)
@@ -146,8 +130,19 @@ def test_adjudication_page_has_no_form_for_the_dual_reviewers_or_auditors(client
 
 
 def test_api_review_carries_resolution(client, alice, bob, dave, erin):
-    case = _disagreeing(alice, bob, dave)
-    review = _adjudicate(case, erin)
+    case = disagreeing_case(alice, bob, dave)
+    review = adjudicate(case, erin)
     from dermreview.api.serializers.reviews import ReviewSerializer
 
     assert ReviewSerializer(review).data["resolution"] == "adjudicated_by_third_reviewer"
+
+
+@pytest.mark.parametrize("fields", [MELANOMA, NEVUS])  # the AI draft's text unchanged, and another class
+def test_the_resolving_sign_off_is_never_recorded_as_the_ai_draft_accepted(alice, bob, dave, erin, fields):
+    """The adjudication page shows the two reviewers' findings, never the AI draft: a third reviewer whose finding
+    happens to equal the draft has not accepted it, and must not count as accepting it unchanged."""
+    review = adjudicate(disagreeing_case(alice, bob, dave), erin, fields)
+    assert (review.outcome, review.all_unchanged) == (ReviewOutcome.RESOLVING, False)
+    assert review.get_outcome_display() == "Resolving sign-off of a disagreement; AI draft not shown"
+    # Still measured against the draft it settles: where the settled finding differs from it.
+    assert review.edited_fields == ([] if fields is MELANOMA else list(FINDING_FIELDS))

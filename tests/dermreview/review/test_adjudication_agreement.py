@@ -25,11 +25,6 @@ from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, ready_case, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def erin(clinic):  # noqa: ANN001, ANN201 - a third reviewer in the same clinic
-    return factories.UserFactory(username="erin", organisation=clinic, roles=["reviewer"])
-
-
 def _disagreeing(alice, bob, dave) -> Case:  # noqa: ANN001
     """Round 1 (bob) says melanoma, round 2 (dave) a benign naevus: the case needs adjudication."""
     case = ready_case(alice, draft=MELANOMA)
@@ -65,6 +60,7 @@ def test_propose_then_other_reviewer_confirms_makes_the_case_final_agreed(alice,
     assert case.status == CaseStatus.FINAL
     assert (review.round, review.version, review.resolution, review.reviewer) == (3, 1, "agreed", bob)
     assert review.finding_fields() == MELANOMA and review.lesion_class_id is not None
+    assert (review.outcome, review.all_unchanged) == ("resolving", False)  # no AI draft on the adjudication page
     # Nothing overwritten: both earlier findings stand as signed.
     assert list(Review.objects.filter(case=case, voided_at__isnull=True).values_list("round", "lesion_type")) == [
         (1, MELANOMA["lesion_type"]), (2, NEVUS["lesion_type"]), (3, MELANOMA["lesion_type"])]

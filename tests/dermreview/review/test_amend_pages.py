@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,3 +74,23 @@ def test_pending_amendment_keeps_the_signed_finding_shown_then_marks_it_supersed
     panel = body.split('id="case-finding"')[1].split("</section>")[0]
     assert MELANOMA["summary"] in panel and "Amendment in progress" not in panel
     assert "supersedes version 1" in panel and "version 2" in panel
+
+
+@pytest.mark.parametrize(("fields", "status", "said"), [
+    ({"texture": "scaly"}, CaseStatus.FINAL, "Amended. The new version is final and supersedes the previous one."),
+    (MELANOMA, CaseStatus.NEEDS_SECOND_REVIEW,
+     "Amended. The new version names a high-risk class: it now needs a second, different reviewer. Until then the "
+     "previous version stays the current finding."),
+])
+def test_the_amendment_message_says_what_the_amendment_left_the_case_in(client, alice, bob, fields, status, said):
+    case = ready_case(alice)
+    original = sign(case, bob)
+    client.force_login(bob)
+    url = reverse("review:amend", args=[original.pk])
+    form = client.get(url).context["form"]
+    client.post(url, {"start": "1"})
+    response = client.post(url, _amend_data(form, **fields))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == status
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [said]

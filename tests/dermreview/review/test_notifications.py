@@ -91,6 +91,15 @@ def test_unread_count_in_nav_and_opening_marks_read(alice, bob, client_for):
     assert "unread-badge" not in client.get(reverse("cases:list")).content.decode()
 
 
+def test_the_header_reads_the_unread_count_from_the_context(alice, bob, client_for):
+    sign(ready_case(alice), bob)
+    response = client_for(alice).get(reverse("cases:list"))
+    assert response.context["unread_notifications"] == 1  # the context processor's, not a query in base.html
+    assert 'id="unread-badge">1 unread<' in response.content.decode()
+    response = client_for(bob).get(reverse("cases:list"))  # a reviewer gets no notifications entry, and no query
+    assert response.context["unread_notifications"] == 0 and 'id="nav-notifications"' not in response.content.decode()
+
+
 def test_someone_elses_notification_is_404(alice, bob, mallory, client_for):
     sign(ready_case(alice), bob)
     notification = Notification.objects.get()

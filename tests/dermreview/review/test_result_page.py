@@ -8,7 +8,14 @@ from django.urls import reverse
 from dermreview.audit.models import AuditEvent
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.models import Review
-from tests.dermreview.review.review_helpers import MELANOMA, ready_case, sign
+from tests.dermreview.review.review_helpers import (
+    MELANOMA,
+    NEVUS,
+    adjudicate,
+    disagreeing_case,
+    ready_case,
+    sign,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +55,21 @@ def test_result_page_states_the_real_resolution_not_the_second_sign_off(alice, b
 def test_result_page_of_a_single_review_states_no_resolution(alice, bob, client_for):
     review = sign(ready_case(alice), bob)
     assert 'id="resolution"' not in client_for(bob).get(reverse("review:result", args=[review.pk])).content.decode()
+
+
+def test_every_sign_off_of_a_settled_disagreement_names_all_three_and_compares_the_two_reviewers(
+    alice, bob, dave, erin, client_for,
+):
+    case = disagreeing_case(alice, bob, dave)
+    decided = adjudicate(case, erin)
+    for review in Review.objects.filter(case=case).order_by("round"):
+        body = client_for(erin).get(reverse("review:result", args=[review.pk])).content.decode()
+        signed_by = body.split('id="signed-by"')[1].split("</p>")[0]
+        assert f"{review.round_label}, signed by {review.reviewer}" in signed_by
+        assert "The first review (by bob) and the second (by dave) differ" in body
+        assert (f'<td class="human-final">{MELANOMA["lesion_type"]}</td>'
+                f'<td class="human-final">{NEVUS["lesion_type"]}</td>') in body
+        signers = body.split('id="version-signers"')[1].split("</p>")[0]
+        assert "first review by bob" in signers and "second review by dave" in signers
+        assert "resolving sign-off by erin" in signers
+    assert decided.round_label == "resolving sign-off"

@@ -75,6 +75,9 @@ class DemoRecipe:
     text_layers: int = 2
     vision_hidden: int = 64
     vision_depth: int = 2
+    # Pixels per patch side and patches per visual token side: their product stays 32, as the engine assumes.
+    patch_size: int = 16
+    merge_size: int = 2
     model_seed: int = 1234
     epochs: int = 2
     batch_size: int = 8
@@ -201,6 +204,7 @@ def demo_config(tokenizer: Any, recipe: DemoRecipe) -> Any:
     vision.hidden_size, vision.intermediate_size = recipe.vision_hidden, 2 * recipe.vision_hidden
     vision.depth, vision.num_heads = recipe.vision_depth, max(1, recipe.vision_hidden // 32)
     vision.out_hidden_size = recipe.text_hidden
+    vision.patch_size, vision.spatial_merge_size = recipe.patch_size, recipe.merge_size
     vision.deepstack_visual_indexes = list(range(min(recipe.vision_depth, recipe.text_layers)))
     return config
 
@@ -213,6 +217,8 @@ def build_base_model(directory: Path, recipe: DemoRecipe) -> Path:
     from inference_worker.testing.build_tiny_model import build_processor
 
     processor = build_processor(demo_tokenizer(recipe.profile))
+    for part in (processor.image_processor, processor.video_processor):
+        part.patch_size, part.merge_size = recipe.patch_size, recipe.merge_size
     config = demo_config(processor.tokenizer, recipe)
     torch.manual_seed(recipe.model_seed)
     model = Qwen3VLForConditionalGeneration(config)

@@ -23,16 +23,16 @@ def test_editing_the_body_site_of_a_signed_case_is_refused_and_the_export_keeps_
     page.goto(f"/cases/{case.pk}/")
     page.get_by_role("link", name="Edit details").click()
     page.wait_for_url(f"**/cases/{case.pk}/edit/")
-    assert page.get_by_role("button", name="Save").is_visible()  # still editable: nobody has signed yet
+    assert page.get_by_role("button", name="Save", exact=True).is_visible()  # still editable: nobody has signed yet
 
     sign(case, people.bob)  # bob signs while her form is open
     page.get_by_label("Body site").select_option(label="Face")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_load_state()
     assert text(page.locator("#case-signed")).startswith(SIGNED_MESSAGE)
     assert page.get_by_label("Body site").is_disabled()
     assert page.get_by_label("Body site").input_value() == BodySite.BACK  # shown as signed, not as she typed it
-    assert page.get_by_role("button", name="Save").count() == 0
+    assert page.get_by_role("button", name="Save", exact=True).count() == 0
     refusal = f"409 {page.url}"
     assert problems == [refusal]  # the refusal, and nothing else
 
@@ -50,7 +50,7 @@ def test_editing_the_body_site_of_a_signed_case_is_refused_and_the_export_keeps_
     page.get_by_role("link", name="Edit details").click()
     page.wait_for_url(f"**/cases/{case.pk}/edit/")
     assert text(page.locator("#case-signed")).startswith(SIGNED_MESSAGE)
-    assert page.get_by_label("Body site").is_disabled() and page.get_by_role("button", name="Save").count() == 0
+    assert page.get_by_label("Body site").is_disabled() and page.get_by_role("button", name="Save", exact=True).count() == 0
 
     export = download_csv_export(page)
     finding = next(row for row in export.rows if row["case_id"] == str(case.pk))

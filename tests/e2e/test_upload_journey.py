@@ -42,7 +42,7 @@ def test_upload_journey_clinician_creates_case_and_sees_two_thumbnails(page, log
     page.fill("#id_patient_ref", "E2E-0001")
     page.select_option("#id_body_site", "back")
     page.fill("#id_lesion_label", "L1 upper back")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url(re.compile(r"/cases/\d+/$"))
     case_url = page.url
     case = Case.objects.get(patient_ref="E2E-0001")

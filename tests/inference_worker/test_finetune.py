@@ -119,10 +119,13 @@ def test_encode_scores_only_the_reply_and_shows_the_photo_as_the_engine_does(
     assert example.input_ids[prompt_length:] == reply
     profile = load_profile(name)
     assert processor.tokenizer.decode(reply) == reply_text(FINDING, profile) + "<|im_end|>"
-    # The 96x96 photo is enlarged to the minimum budget, 4 visual tokens, as the engine would.
+    # The 96x96 photo is sized exactly as the engine's `prepare_image` sizes it (3x3 = 9 visual tokens here).
+    from inference_worker.preprocess import fit_size, visual_token_count
+
     image_pad = processor.tokenizer.convert_tokens_to_ids("<|image_pad|>")
     positions = [i for i, token in enumerate(example.input_ids) if token == image_pad]
-    assert len(positions) == TINY_MIN_PIXELS // (32 * 32)
+    expected = visual_token_count(*fit_size(96, 96, min_pixels=TINY_MIN_PIXELS, max_pixels=TINY_MAX_PIXELS))
+    assert len(positions) == expected
     assert [i for i, kind in enumerate(example.mm_token_type_ids) if kind] == positions
     prompt = processor.tokenizer.decode(example.input_ids[:prompt_length])
     assert prompt.endswith("<|im_start|>assistant\n")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -68,23 +71,22 @@ def run_progress_json(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_POST
 def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_run_for_user(request.user, pk)
-    try:
-        evaluation_cancel(run=run, user=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Evaluation {run.pk} cancelled.")
-    return redirect("governance:run_detail", pk=run.pk)
+    return _run_action(request, pk, evaluation_cancel, "Evaluation {pk} cancelled.")
 
 
 @require_POST
 def run_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_action(request, pk, evaluation_resume,
+                       "Evaluation {pk} resumed: only the photos not drafted yet are drafted.")
+
+
+def _run_action(request: HttpRequest, pk: int, action: Callable[..., Any], success: str) -> HttpResponse:
+    """Apply a run service for the viewer; its refusal (a ValidationError) is shown on the run page."""
     run = get_run_for_user(request.user, pk)
     try:
-        evaluation_resume(run=run, user=request.user)
+        action(run=run, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Evaluation {run.pk} resumed: only the photos not drafted yet are drafted.")
+        messages.success(request, success.format(pk=run.pk))
     return redirect("governance:run_detail", pk=run.pk)

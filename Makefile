@@ -43,3 +43,4 @@ bench: install
 	$(PY) bench/inference.py
 	$(PY) bench/agreement.py
 	$(PY) bench/evaluate.py
+	$(PY) bench/demo_model.py

@@ -12,7 +12,7 @@ record when the model was already built, see ``demo_cached=``), ``demo_exact_col
 ``demo_exact_borders=``, ``demo_exact_lesion_type=``, ``demo_exact_texture=`` and ``demo_parse_rate=``.
 
 Usage: ``python bench/demo_model.py [--photos 120] [--seed 1001] [--var-dir var] [--rebuild]``; ``--rebuild``
-trains again in a temporary directory (to time the training) and leaves the cache alone.
+trains again in a temporary directory (to time the training; removed afterwards) and leaves the cache alone.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -61,12 +62,13 @@ def _measure(model: Path, photos: int, seed: int, batch_size: int) -> dict[str, 
     from inference_worker.evaluation.labels import read_labels
     from inference_worker.evaluation.metrics import fold_for_exact_match
 
-    folder = Path(tempfile.mkdtemp(prefix="demo-held-out-"))
-    labels = draw_demo_photos(folder, count=photos, seed=seed, size=DEFAULT_RECIPE.photo_size, split="test")
-    labelled = read_labels(labels, folder)
-    engine = get_engine(demo_worker_config(model, batch_size=batch_size, max_new_tokens=256))
-    started = time.perf_counter()
-    drafts = draft_photos(engine, labelled, batch_size=batch_size)
+    with tempfile.TemporaryDirectory(prefix="demo-held-out-") as scratch:
+        labels = draw_demo_photos(Path(scratch), count=photos, seed=seed, size=DEFAULT_RECIPE.photo_size,
+                                  split="test")
+        labelled = read_labels(labels, Path(scratch))
+        engine = get_engine(demo_worker_config(model, batch_size=batch_size, max_new_tokens=256))
+        started = time.perf_counter()
+        drafts = draft_photos(engine, labelled, batch_size=batch_size)
     figures = {"drafting_s": time.perf_counter() - started}
     parsed = [(photo, draft.finding.model_dump()) for photo, draft in zip(labelled, drafts, strict=True)
               if draft.finding is not None]
@@ -91,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seed must differ from the training seed: the set must be held out")
 
     model, train_s, cached = _build(args.var_dir, rebuild=args.rebuild)
-    figures = _measure(model, args.photos, args.seed, args.batch_size)
+    try:
+        figures = _measure(model, args.photos, args.seed, args.batch_size)
+    finally:
+        if args.rebuild:
+            shutil.rmtree(model.parent.parent, ignore_errors=True)
     print(f"demo model {model} ({'cached' if cached else 'trained now'}), {args.photos} held-out photos "
           f"(seed {args.seed}), drafted in {figures['drafting_s']:.0f} s on {os.cpu_count()} CPUs")
     print(f"demo_cached={int(cached)}")

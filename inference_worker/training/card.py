@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import platform
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -90,11 +90,6 @@ def write_card(directory: Path, card: TrainingCard) -> tuple[Path, Path]:
     return json_path, markdown_path
 
 
-def read_card(directory: Path) -> dict[str, Any]:
-    """The JSON card in ``directory`` as written (`OSError` or `ValueError` when missing or damaged)."""
-    return json.loads((directory / CARD_JSON).read_text(encoding="utf-8"))
-
-
 def card_markdown(card: TrainingCard) -> str:
     """The card for people: a few tables, the loss curve as numbers."""
     lines = [
@@ -148,7 +143,3 @@ def _table(heading: Sequence[str], rows: Any) -> list[str]:
 def _loss(losses: Sequence[float], index: int) -> str:
     return f"{losses[index]:.4f}" if losses else "n/a"
 
-
-def options_for_card(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Options as the card shows them: plain JSON values, sorted by name."""
-    return {key: value for key, value in sorted(options.items())}

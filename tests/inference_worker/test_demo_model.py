@@ -30,12 +30,11 @@ MINI_RECIPE = replace(DEFAULT_RECIPE, train_photos=12, photo_size=64, epochs=1, 
 @pytest.mark.parametrize(
     ("features", "expected"),
     [
-        (DemoFeatures("dark brown", symmetric=True, regular=True, texture="warty"), "seborrhoeic keratosis"),
-        (DemoFeatures("pink", symmetric=False, regular=False, texture="scaly"), "actinic keratosis"),
-        (DemoFeatures("pink", symmetric=True, regular=True, texture="shiny"), "basal cell carcinoma"),
-        (DemoFeatures("black", symmetric=False, regular=True, texture="smooth"), "melanoma"),
-        (DemoFeatures("light brown", symmetric=True, regular=False, texture="smooth"), "melanoma"),
+        (DemoFeatures("dark brown", symmetric=False, regular=False, texture="warty"), "melanoma"),
+        (DemoFeatures("pink", symmetric=False, regular=True, texture="scaly"), "dysplastic naevus"),
+        (DemoFeatures("black", symmetric=True, regular=False, texture="shiny"), "actinic keratosis"),
         (DemoFeatures("red", symmetric=True, regular=True, texture="smooth"), "haemangioma"),
+        (DemoFeatures("blue-grey", symmetric=True, regular=True, texture="scaly"), "blue naevus"),
         (DemoFeatures("light brown", symmetric=True, regular=True, texture="smooth"), "melanocytic naevus"),
     ],
 )
@@ -118,3 +117,17 @@ def test_demo_model_is_identified_as_a_test_model_and_drafts(mini_demo: Path) ->
     # Schema decoding holds even this barely trained model to the profile's JSON; how often the full-size demo
     # model's drafts parse and match is measured by bench/demo_model.py.
     assert all(draft.raw_text.startswith("{") for draft in drafts), [draft.raw_text for draft in drafts]
+
+
+def test_every_demo_class_is_a_class_of_the_review_vocabulary() -> None:
+    from itertools import product
+
+    from inference_worker.evaluation.lesion_classes import builtin_vocabulary
+
+    vocabulary = builtin_vocabulary()
+    names = {DemoFeatures(c, s, r, t).lesion_class for c, s, r, t in product(DEMO_COLOURS, (True, False),
+                                                                              (True, False), DEMO_TEXTURES)}
+    assert len(names) == 6
+    for name in names:
+        matched = vocabulary.match(name)
+        assert matched is not None and matched.name.casefold() == name, name

@@ -18,6 +18,8 @@ urlpatterns = [
     # One `cases` namespace: the cases app's own pages, and the case page that the review app assembles.
     path("cases/", include((case_urls.urlpatterns + case_page_urlpatterns, case_urls.app_name))),
     path("review/", include("dermreview.review.urls")),
+    # Patients, lesions on the body map, timelines, comparisons, follow-up lists and outcomes.
+    path("patients/", include("dermreview.lesions.urls")),
     # The case page's draft status and fragments, under their old `drafting` names (see review/urls.py).
     path("review/", include((draft_status_urlpatterns, "drafting"))),
     # The API's findings export as an oversight page (oversight may not import api; see api/views/export_page.py).

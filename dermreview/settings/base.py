@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dermreview.cases",
     "dermreview.drafting",
     "dermreview.review",
+    "dermreview.lesions",
     "dermreview.api",
     "dermreview.oversight",
     "dermreview.governance",

@@ -95,9 +95,19 @@ pseudonym_validator = RegexValidator(
 
 
 class Case(models.Model):
-    """One lesion at one visit. Follow a lesion across visits with the same `lesion_label`."""
+    """One visit of one lesion (`lesion`); the lesion's visits form its timeline.
+
+    `patient_ref`, `body_site` and `lesion_label` stay on the case as what the visit was opened with (and signed
+    against); `cases/services/lesions.py` resolves them to the `Patient` and `Lesion` rows.
+    """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="cases")
+    patient = models.ForeignKey(
+        "cases.Patient", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+    )
+    lesion = models.ForeignKey(
+        "cases.Lesion", on_delete=models.PROTECT, null=True, blank=True, related_name="cases",
+    )
     patient_ref = models.CharField(
         "patient reference", max_length=64, validators=[pseudonym_validator],
         help_text="Pseudonymous reference from your records system. Never a name.",

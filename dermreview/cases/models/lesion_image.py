@@ -13,6 +13,17 @@ class CaptureType(models.TextChoices):
     DERMOSCOPIC = "dermoscopic", "Dermoscopic"
 
 
+class Framing(models.TextChoices):
+    # ISIC `image_type` for clinical photos: "clinical: overview" / "clinical: close-up".
+    OVERVIEW = "overview", "Overview"
+    CLOSE_UP = "close_up", "Close-up"
+
+
+class ScaleMethod(models.TextChoices):
+    DIAMETER = "diameter", "Known lesion diameter"
+    RULER = "ruler", "Two points on a ruler"
+
+
 class LesionImageQuerySet(models.QuerySet["LesionImage"]):
     def visible_to(self, user: Any) -> LesionImageQuerySet:
         if not user.is_authenticated or user.organisation_id is None:
@@ -50,6 +61,19 @@ class LesionImage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     ungradable_at = models.DateTimeField(null=True, blank=True)
+    # Capture details (ISIC vocabulary, `cases/services/capture_details.py`): editable until a finding is signed.
+    # Polarised/contact describe dermoscopy only (ISIC `dermoscopic_type`); None means not recorded.
+    dermoscopy_polarised = models.BooleanField("polarised", null=True, blank=True)
+    dermoscopy_contact = models.BooleanField("contact", null=True, blank=True)
+    framing = models.CharField(max_length=16, choices=Framing.choices, blank=True)
+    # Scale: millimetres per pixel of the stored photo, from a known diameter or two points on a ruler
+    # (`scale_points`: {"points": [[x, y], [x, y]], "mm": float} in stored-photo pixels).
+    scale_method = models.CharField(max_length=16, choices=ScaleMethod.choices, blank=True)
+    scale_mm_per_px = models.FloatField("millimetres per pixel", null=True, blank=True)
+    scale_points = models.JSONField(default=dict, blank=True)
+    # A reviewer's on-screen measurement of the lesion's longest diameter ({"points": [[x, y], [x, y]]}).
+    measured_diameter_mm = models.FloatField("longest diameter (mm)", null=True, blank=True)
+    measured_points = models.JSONField(default=dict, blank=True)
 
     objects = LesionImageQuerySet.as_manager()
 
@@ -57,6 +81,10 @@ class LesionImage(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["case", "sha256"], name="image_unique_per_case"),
+            models.CheckConstraint(
+                condition=models.Q(scale_mm_per_px__isnull=True) | models.Q(scale_mm_per_px__gt=0),
+                name="image_scale_positive",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,8 @@ from django.db import transaction
 
 from dermreview.accounts.roles import Role, require_role
 from dermreview.audit.services.events import audit_log
-from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.models import Case, CaseStatus, Lesion
+from dermreview.cases.services.lesions import case_link_lesion
 from dermreview.common.text import TextRefused, normalise_text
 
 EDITABLE_FIELDS = ("body_site", "lesion_label", "clinical_notes")
@@ -71,13 +72,22 @@ def case_create(
     body_site: str,
     lesion_label: str = "",
     clinical_notes: str = "",
+    lesion: Lesion | None = None,
+    laterality: str = "",
 ) -> Case:
-    """Open a case in the user's organisation. Clinicians and admins only.
+    """Open a case (one visit of one lesion) in the user's organisation. Clinicians and admins only.
+
+    A follow-up visit names its `lesion` (of the user's clinic): the patient reference, body site and label come
+    from it. Otherwise they resolve to the patient and lesion rows, created when new (`services/lesions.py`).
 
     Text is NFKC-normalised; a hidden character (invisible, format, direction-changing, control) raises
     ValidationError naming the field, as the model's own rules do.
     """
     require_role(user, Role.CLINICIAN)
+    if lesion is not None:
+        if lesion.patient.organisation_id != user.organisation_id:
+            raise ValidationError({"lesion": "No such lesion in your clinic."})
+        patient_ref, body_site, lesion_label = lesion.patient.reference, lesion.body_site, lesion.label
     text = _normalised({"patient_ref": patient_ref, "lesion_label": lesion_label, "clinical_notes": clinical_notes})
     patient_ref, lesion_label, clinical_notes = text["patient_ref"], text["lesion_label"], text["clinical_notes"]
     case = Case(
@@ -90,6 +100,10 @@ def case_create(
         created_by=user,
     )
     case.full_clean()
+    if lesion is not None:
+        case.patient, case.lesion = lesion.patient, lesion
+    else:
+        case_link_lesion(case, user=user, laterality=laterality)
     case.save()
     audit_log(action="case.create", actor=user, obj=case,
               details={"body_site": body_site, "blind_first": case.blind_first})
@@ -119,7 +133,11 @@ def case_update(*, case: Case, user: Any, **changes: str) -> Case:
     for name, value in changed.items():
         setattr(case, name, value)
     case.full_clean()
-    case.save(update_fields=[*changed, "updated_at"])
+    linked: list[str] = []
+    if {"body_site", "lesion_label"} & set(changed):
+        case_link_lesion(case, user=user)
+        linked = ["patient", "lesion"]
+    case.save(update_fields=[*changed, *linked, "updated_at"])
     audit_log(action="case.update", actor=user, obj=case, details={
         "fields": sorted(changed), "changes": {name: [old[name], changed[name]] for name in sorted(changed)},
     })

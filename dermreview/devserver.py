@@ -2,8 +2,9 @@
 
 The launcher supervises them (dermreview/supervisor.py): one that exits is restarted with backoff while the others
 keep running, so a crashed worker never takes the web server down. Ctrl-C (or SIGTERM) stops all four and waits
-for them. With DERMREVIEW_MODEL unset, drafts come from a tiny randomly initialised test model built into
-var/models/, and a banner says so.
+for them. With DERMREVIEW_MODEL unset, drafts come from the demo model (a small Qwen3-VL trained on synthetic lesion
+drawings, trained on the first run and cached in var/models/), or with DERMREVIEW_DEV_MODEL=tiny from the tiny
+randomly initialised test model; a banner says which, here and on every page.
 """
 
 from __future__ import annotations
@@ -25,16 +26,37 @@ BANNER = """
   They are meaningless. Run `make fetch-model` and set DERMREVIEW_MODEL for real drafts.
 ==========================================================================================
 """
+DEMO_BANNER = """
+==========================================================================================
+  DERMREVIEW_MODEL is not set: AI drafts come from the DEMO MODEL ({path}).
+  {what}
+  Run `make fetch-model` and set DERMREVIEW_MODEL for real drafts.
+==========================================================================================
+"""
 
 
 def _ensure_model(env: dict[str, str]) -> None:
     if env.get("DERMREVIEW_MODEL") or env.get("DERMREVIEW_BACKEND") == "openai":
         return
-    from inference_worker.testing.build_tiny_model import build_tiny_model
+    if registry_env("DERMREVIEW_DEV_MODEL") == "tiny":
+        from inference_worker.testing.build_tiny_model import build_tiny_model
 
-    build_tiny_model(TINY_MODEL_DIR)
-    env["DERMREVIEW_MODEL"] = str(TINY_MODEL_DIR)
-    print(BANNER.format(path=TINY_MODEL_DIR), flush=True)
+        build_tiny_model(TINY_MODEL_DIR)
+        env["DERMREVIEW_MODEL"] = str(TINY_MODEL_DIR)
+        print(BANNER.format(path=TINY_MODEL_DIR), flush=True)
+        return
+    from inference_worker.testing import demo_model
+
+    if not demo_model.is_demo_model(demo_model.demo_model_dir(VAR)):
+        print("First run: training the demo model on synthetic lesion drawings (about 3-4 minutes on two cores; "
+              "cached in var/models/ afterwards; DERMREVIEW_DEV_MODEL=tiny skips it).", flush=True)
+    model = demo_model.build_demo_model(VAR)
+    # The demo model is served as it was trained: its pixel budget and prompt profile, unless set explicitly.
+    served = demo_model.demo_worker_env(model)
+    env["DERMREVIEW_MODEL"] = served.pop("DERMREVIEW_MODEL")
+    for name, value in served.items():
+        env.setdefault(name, value)
+    print(DEMO_BANNER.format(path=model, what=demo_model.DEMO_BANNER), flush=True)
 
 
 def children(host: str) -> list[Child]:
@@ -49,7 +71,8 @@ def children(host: str) -> list[Child]:
         # A web server that fails on its first start (a port already taken) stops everything: see the supervisor.
         Child("web server", [sys.executable, "manage.py", "runserver", host, "--noreload"], give_up_s=30.0),
         Child("drafting worker", [*worker, "-Q", "gpu", "--pool", "solo", "--hostname", "gpu@%h"]),
-        Child("scoring worker", [*worker, "-Q", "default,scoring", "--pool", "threads", "--concurrency",
+        # ... and the hospital archive's sends (`pacs`, network-bound: threads suit it).
+        Child("scoring worker", [*worker, "-Q", "default,scoring,pacs", "--pool", "threads", "--concurrency",
                                  str(registry_env("DERMREVIEW_WORKER_CONCURRENCY")), "--hostname", "dev@%h"]),
         Child("beat scheduler", [*celery, "beat", "--schedule", str(VAR / "celerybeat-schedule"),
                                  "--loglevel", "INFO"]),

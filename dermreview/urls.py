@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from dermreview.api.reports.views import case_report_page
 from dermreview.api.views.export_page import findings_export_page
 from dermreview.cases import urls as case_urls
 from dermreview.core import views as core_views
@@ -16,8 +17,12 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("dermreview.accounts.urls")),
     # One `cases` namespace: the cases app's own pages, and the case page that the review app assembles.
+    # The case page's PDF report (the api app renders it; cases may not import api).
+    path("cases/<int:pk>/report.pdf", case_report_page, name="case_report_pdf"),
     path("cases/", include((case_urls.urlpatterns + case_page_urlpatterns, case_urls.app_name))),
     path("review/", include("dermreview.review.urls")),
+    # The case page's "Send to PACS" (DICOM to the hospital archive).
+    path("cases/", include("dermreview.pacs.urls")),
     # Patients, lesions on the body map, timelines, comparisons, follow-up lists and outcomes.
     path("patients/", include("dermreview.lesions.urls")),
     # The case page's draft status and fragments, under their old `drafting` names (see review/urls.py).

@@ -13,6 +13,9 @@ revision are:
   ``DIR/dermreview_revision.txt``, so an offline copy records the same identity as the hub model it came from.
 - the tiny random test model (`inference_worker.testing.build_tiny_model`): `TINY_MODEL_ID`, revision
   `TINY_MODEL_REVISION`, so its meaningless drafts can never be mistaken for the real model's, whatever the path.
+- the demo model trained on synthetic drawings (`inference_worker.testing.demo_model`): `DEMO_MODEL_ID`, revision
+  ``demo-<recipe hash>``; a test model too (`is_test_model`), whose drafts are readable but mean nothing for a
+  real photo.
 - any other local directory: ``local:<directory name>`` and the configured revision.
 - the OpenAI-compatible backend: the served model name and the configured revision.
 
@@ -36,6 +39,11 @@ TINY_MODEL_MARKER_FILE = "dermreview_tiny_model.json"
 TINY_MODEL_MARKER_KIND = "dermreview-tiny-qwen3vl"
 TINY_MODEL_ID = "tiny-random-qwen3vl (test model)"
 TINY_MODEL_REVISION = "test-model"
+# The demo model (`inference_worker.testing.demo_model`) carries the same marker kind with this variant: trained on
+# synthetic drawings, it drafts something readable, and must still never pass for the real model.
+DEMO_MODEL_VARIANT = "demo-synthetic"
+DEMO_MODEL_ID = "demo-qwen3vl (synthetic demo model)"
+TEST_MODEL_IDS = frozenset({TINY_MODEL_ID, DEMO_MODEL_ID})
 
 _MODEL_ID_LENGTH = 200
 _REVISION_LENGTH = 100
@@ -58,7 +66,10 @@ def model_identity(cfg: WorkerConfig) -> ModelIdentity:
         return _identity(cfg.served_model_name, cfg.model_revision, cfg)
     path = Path(cfg.model).expanduser()
     if path.is_dir():
-        if is_tiny_model(path):
+        marker = _test_model_marker(path)
+        if marker is not None:
+            if marker.get("variant") == DEMO_MODEL_VARIANT:
+                return _identity(DEMO_MODEL_ID, f"demo-{marker.get('recipe', 'unknown')}", cfg, is_test_model=True)
             return _identity(TINY_MODEL_ID, TINY_MODEL_REVISION, cfg, is_test_model=True)
         recorded = fetched_revision(path)
         if recorded is not None:
@@ -85,10 +96,16 @@ def fetched_revision(path: Path) -> tuple[str, str] | None:
     return model_id, revision
 
 
-def is_tiny_model(path: str | Path) -> bool:
-    """True when ``path`` is a local directory built by the tiny-model builder (any builder version)."""
+def _test_model_marker(path: str | Path) -> dict[str, object] | None:
+    """The marker a test-model builder (the random tiny model, the demo model) wrote into ``path``, if any."""
     try:
         data = json.loads((Path(path) / TINY_MODEL_MARKER_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("kind") == TINY_MODEL_MARKER_KIND
+        return None
+    return data if isinstance(data, dict) and data.get("kind") == TINY_MODEL_MARKER_KIND else None
+
+
+def is_tiny_model(path: str | Path) -> bool:
+    """True when ``path`` is a local directory built by a test-model builder (the random tiny model or the demo
+    model, any builder version)."""
+    return _test_model_marker(path) is not None

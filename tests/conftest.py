@@ -34,7 +34,10 @@ def _sql_flush_past_the_audit_guard(self, style, tables, **kwargs):  # noqa: ANN
 PostgresOperations.sql_flush = _sql_flush_past_the_audit_guard
 
 # Real Celery worker processes and the tiny model for the drafting tests (`start_worker`, `drafting_env`, ...).
-pytest_plugins = ["tests.worker_process"]
+# ... and a real OpenID Connect provider for the single sign-on tests (`oidc_provider`).
+# ... and a real S3-compatible server, SeaweedFS, for photos in a bucket (`s3_server`, `s3_storage`).
+# ... and a real DICOM archive, Orthanc with DICOMweb, for the pacs tests (`orthanc`, `dicom_archive`).
+pytest_plugins = ["tests.worker_process", "tests.oidc_server", "tests.storage_server", "tests.orthanc_server"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

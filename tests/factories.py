@@ -35,6 +35,10 @@ SAMPLE_FINDING = {
     "summary": "Small symmetric light-brown macule with regular borders; features of a benign nevus.",
 }
 
+# The management plan a sign-off that makes a case final needs (review/services/plan.py): as the API and the
+# review page's form send it.
+SIGN_PLAN = {"management_plan": "discharge"}
+
 
 def jpeg_bytes(width: int = 64, height: int = 48, color: tuple[int, int, int] = (180, 120, 90)) -> bytes:
     buffer = io.BytesIO()

@@ -57,6 +57,9 @@ def test_make_run_serves_the_app_with_a_worker_and_stops_cleanly_on_ctrl_c(tmp_p
         DERMREVIEW_VAR_DIR=str(var),
         DJANGO_SETTINGS_MODULE="dermreview.settings.development",
         DERMREVIEW_HOST=f"127.0.0.1:{port}",
+        # The random tiny model starts at once; the demo model's first training (minutes) has its own test
+        # (tests/inference_worker/test_demo_model_figures.py).
+        DERMREVIEW_DEV_MODEL="tiny",
         PYTHONUNBUFFERED="1",
     )
     manage = [sys.executable, "manage.py"]

@@ -10,11 +10,17 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dermreview.accounts.oidc.views import OidcCallbackView, OidcSignInView, SignInView, SignOutView
 from dermreview.accounts.views import AuditedPasswordChangeView
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The password form with the single sign-on button, and a log-out that also ends the provider's session.
+    path("login/", SignInView.as_view(), name="login"),
+    path("logout/", SignOutView.as_view(), name="logout"),
+    # Single sign-on (OpenID Connect, dermreview/accounts/oidc/): 404 while DERMREVIEW_OIDC_ENABLED is off. The
+    # callback is the redirect URI registered at the provider; the names are mozilla-django-oidc's.
+    path("oidc/authenticate/", OidcSignInView.as_view(), name="oidc_authentication_init"),
+    path("oidc/callback/", OidcCallbackView.as_view(), name="oidc_authentication_callback"),
     path("password/", AuditedPasswordChangeView.as_view(), name="password_change"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     # Two-factor authentication: enrol, verify, recovery codes (dermreview/accounts/mfa/).

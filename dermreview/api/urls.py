@@ -19,10 +19,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dermreview.api.errors import api_not_found
+from dermreview.api.reports.views import CaseReportView
 from dermreview.api.views.auth import MeView, TokenView
 from dermreview.api.views.cases import CaseViewSet
+from dermreview.api.views.dicom import CaseDicomView
 from dermreview.api.views.exports import FindingExportView
 from dermreview.api.views.images import ImageViewSet
+from dermreview.api.views.lesions import LesionViewSet
+from dermreview.api.views.outcomes import OutcomeViewSet
+from dermreview.api.views.patients import PatientViewSet
 from dermreview.api.views.reviews import ReviewViewSet
 
 # No app namespace: templates/base.html links `{% url "api-docs" %}`; every name here starts with "api-".
@@ -62,6 +67,8 @@ urlpatterns = [
     path("cases/<int:pk>/blind-finding/", CaseViewSet.as_view({"post": "blind_finding"}),
          name="api-case-blind-finding"),
     path("cases/<int:pk>/sign/", CaseViewSet.as_view({"post": "sign"}), name="api-case-sign"),
+    path("cases/<int:pk>/report.pdf", CaseReportView.as_view(), name="api-case-report"),
+    path("cases/<int:pk>/dicom/", CaseDicomView.as_view(), name="api-case-dicom"),
     path("cases/<int:case_pk>/images/", ImageViewSet.as_view({"get": "list", "post": "create"}),
          name="api-case-images"),
     path("cases/<int:case_pk>/reviews/", ReviewViewSet.as_view({"get": "list"}), name="api-case-reviews"),
@@ -74,6 +81,17 @@ urlpatterns = [
     path("reviews/<int:pk>/", ReviewViewSet.as_view({"get": "retrieve"}), name="api-review-detail"),
     path("reviews/<int:pk>/amend/", ReviewViewSet.as_view({"post": "amend"}), name="api-review-amend"),
     path("findings/export/", FindingExportView.as_view(), name="api-findings-export"),
+    # Patients, their lesions (each lesion's visits are cases) and what each lesion turned out to be.
+    path("patients/", PatientViewSet.as_view({"get": "list", "post": "create"}), name="api-patient-list"),
+    path("patients/<int:pk>/", PatientViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+         name="api-patient-detail"),
+    path("lesions/", LesionViewSet.as_view({"get": "list", "post": "create"}), name="api-lesion-list"),
+    path("lesions/<int:pk>/", LesionViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+         name="api-lesion-detail"),
+    path("lesions/<int:pk>/timeline/", LesionViewSet.as_view({"get": "timeline"}), name="api-lesion-timeline"),
+    path("outcomes/", OutcomeViewSet.as_view({"get": "list", "post": "create"}), name="api-outcome-list"),
+    path("outcomes/<int:pk>/", OutcomeViewSet.as_view({"get": "retrieve"}), name="api-outcome-detail"),
+    path("outcomes/<int:pk>/void/", OutcomeViewSet.as_view({"post": "void"}), name="api-outcome-void"),
     # Last: any other path under /api/v1/ is a JSON 404, never Django's HTML page.
     re_path(r"^.*$", api_not_found, name="api-not-found"),
 ]

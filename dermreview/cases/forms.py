@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from dermreview.cases.models import BodySite, Case, CaseStatus
+from dermreview.cases.models import BodySite, Case, CaseStatus, Laterality
 from dermreview.common.forms import NormalisedTextFormMixin
 
 
@@ -10,9 +10,22 @@ class CaseForm(NormalisedTextFormMixin, forms.ModelForm):
     """Validates input only; `case_create` / `case_update` do the writing. Text is NFKC and a hidden character
     (invisible, format, direction-changing, control) is an error on its field."""
 
+    # The side of a new lesion (a known lesion keeps its own): stored on the Lesion, not on the case.
+    laterality = forms.ChoiceField(label="Side", choices=Laterality.choices, initial=Laterality.UNKNOWN,
+                                   required=False)
+
     class Meta:
         model = Case
-        fields = ["patient_ref", "body_site", "lesion_label", "clinical_notes"]
+        fields = ["patient_ref", "body_site", "laterality", "lesion_label", "clinical_notes"]
+        widgets = {"clinical_notes": forms.Textarea(attrs={"rows": 4})}
+
+
+class CaseVisitForm(NormalisedTextFormMixin, forms.ModelForm):
+    """A new visit of a known lesion (`?lesion=<id>`): the patient, site and label come from the lesion."""
+
+    class Meta:
+        model = Case
+        fields = ["clinical_notes"]
         widgets = {"clinical_notes": forms.Textarea(attrs={"rows": 4})}
 
 

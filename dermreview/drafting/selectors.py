@@ -27,7 +27,7 @@ from dermreview.cases.selectors import LesionClassMapping, lesion_class_mapping
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus, FailureKind
 from dermreview.drafting.models.fields import FIELD_LABELS
 from dermreview.drafting.services.gating import drafting_allowed
-from dermreview.drafting.services.identity import TINY_MODEL_ID, model_identity
+from dermreview.drafting.services.identity import DEMO_MODEL_ID, TEST_MODEL_IDS, model_identity
 
 if TYPE_CHECKING:
     from dermreview.cases.models import Case, LesionImage
@@ -94,6 +94,11 @@ class ImageDraftView:
     @property
     def pending(self) -> bool:
         return self.status in PENDING
+
+    @property
+    def is_demo_model(self) -> bool:
+        """Drafted by the demo model trained on synthetic drawings (a test model that writes readable text)."""
+        return self.model_id == DEMO_MODEL_ID
 
     @property
     def fields_shown(self) -> bool:
@@ -213,7 +218,7 @@ def _view(image_id: int, case_id: int, draft: Draft | None, *, paused: bool, pos
         image_id=image_id, case_id=case_id, draft_id=draft.pk, status=status,
         status_label=str(DraftStatus(status).label),
         detail=_detail(draft, paused=paused, position=position, show_failure_message=show_failure_message),
-        queue_position=position, paused=paused, is_test_model=draft.model_id == TINY_MODEL_ID,
+        queue_position=position, paused=paused, is_test_model=draft.model_id in TEST_MODEL_IDS,
         withheld_reason=withheld if ready else "",
         fields=fields if (ready and show_fields) else (), raw_output=draft.raw_output if raw_shown else None,
         failure_kind=draft.failure_kind, model_id=draft.model_id, model_revision=draft.model_revision,

@@ -76,3 +76,15 @@ def evaluation_score(self, run_id: int) -> str:  # noqa: ANN001 - Celery's bound
 
     run = evaluation_score_run(run_id=run_id)
     return run.status if run is not None else "nothing to score"
+
+
+@shared_task(name="dermreview.governance.tasks.evaluations_resume_stalled", ignore_result=True,
+             soft_time_limit=120, time_limit=150)
+def evaluations_resume_stalled() -> int:
+    """Beat: re-send shadow evaluations whose next message was lost (see `evaluation_runs_resume_stalled`)."""
+    from dermreview.governance.services.evaluation import evaluation_runs_resume_stalled
+
+    resumed = evaluation_runs_resume_stalled()
+    if resumed:
+        logger.warning("resumed stalled evaluation run(s) %s", resumed)
+    return len(resumed)

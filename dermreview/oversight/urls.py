@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dermreview.oversight.views import alarms, audit, dashboard, governance
+from dermreview.oversight.views import accuracy, alarms, audit, dashboard, governance
 
 app_name = "oversight"
 
@@ -17,4 +17,5 @@ urlpatterns = [
     path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("governance/", governance.governance, name="governance"),
     path("governance/global-switch/", governance.global_switch, name="global_switch"),
+    path("accuracy/", accuracy.accuracy, name="accuracy"),
 ]

@@ -13,6 +13,8 @@ from dermreview.cases.models import BodySite
 from dermreview.common.forms import NormalisedTextFormMixin
 from dermreview.drafting.models.fields import FIELD_LABELS as FIELD_LABELS  # re-exported for the review views
 from dermreview.drafting.models.fields import FINDING_FIELDS, field_spec
+from dermreview.review.models.plan import ChangeAspect, ChangeSincePrevious, ManagementPlan
+from dermreview.review.services.plan import PlanInput
 from dermreview.review.services.queue import AGE_CHOICES, QUEUE_STATUSES
 from dermreview.review.services.rules import SUGGESTIONS
 from dermreview.review.services.ungradable import UNGRADABLE_REASONS
@@ -77,8 +79,29 @@ class BlindFindingForm(FindingFieldsForm):
     """Blind-first entry: the reviewer's own finding before the AI draft is shown."""
 
 
-class ReviewSignForm(FindingFieldsForm):
-    """Sign-off: the six fields, a "confirm" tick per field, the attestation, and the hidden concurrency state."""
+class PlanFieldsMixin(forms.Form):
+    """The management plan and the change since the previous visit: human-only, never pre-filled from the AI. Not
+    required here: the sign-off service decides when they are (`review/services/plan.py`)."""
+
+    management_plan = forms.ChoiceField(required=False, label="Management plan", widget=forms.RadioSelect,
+                                        choices=ManagementPlan.choices)
+    follow_up_on = forms.DateField(required=False, label="Follow-up visit on",
+                                   widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    change_since_previous = forms.ChoiceField(required=False, label="Change since the previous visit",
+                                              widget=forms.RadioSelect, choices=ChangeSincePrevious.choices)
+    change_aspects = forms.MultipleChoiceField(required=False, label="What changed",
+                                               widget=forms.CheckboxSelectMultiple, choices=ChangeAspect.choices)
+
+    def plan_input(self) -> PlanInput:
+        data = self.cleaned_data
+        return PlanInput(management_plan=data.get("management_plan") or "", follow_up_on=data.get("follow_up_on"),
+                         change_since_previous=data.get("change_since_previous") or "",
+                         change_aspects=tuple(data.get("change_aspects") or ()))
+
+
+class ReviewSignForm(PlanFieldsMixin, FindingFieldsForm):
+    """Sign-off: the six fields, a "confirm" tick per field, the plan, the attestation, and the hidden concurrency
+    state."""
 
     action = forms.ChoiceField(choices=[("sign", "Sign"), ("reject", "Reject draft and sign my own finding")])
     draft_id = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -61,5 +61,7 @@ SPECTACULAR_SETTINGS = {
         "SignedFindingKindEnum": "dermreview.api.serializers.common.KIND_SIGNED_FINDING",
         "BlindFindingKindEnum": "dermreview.api.serializers.common.KIND_BLIND_FINDING",
         "ExportRecordKindEnum": "dermreview.api.serializers.common.KIND_EXPORT_RECORD",
+        # A draft's status in the draft endpoint and, status only, in a lesion's timeline.
+        "AiDraftStatusEnum": "dermreview.api.serializers.drafts.DRAFT_API_STATUSES",
     },
 }

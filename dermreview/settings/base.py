@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp", "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",  # single sign-on (dermreview/accounts/oidc/)
     "dermreview.core",
     "dermreview.accounts",
     "dermreview.accounts.mfa",  # after django-otp's plugins: its admin replaces theirs (which show the secrets)
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "dermreview.api",
     "dermreview.oversight",
     "dermreview.governance",
+    "dermreview.pacs",  # DICOM to the hospital archive
 ]
 
 MIDDLEWARE = [
@@ -116,7 +118,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, refused for clinics that sign in only through the identity provider.
+    "dermreview.accounts.oidc.backends.LocalPasswordBackend",
+    "dermreview.accounts.oidc.backends.OidcBackend",  # single sign-on (answers only the provider's callback)
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -143,6 +147,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+from dermreview.settings.oidc import *  # noqa: E402,F403  (single sign-on, DERMREVIEW_OIDC_*)
 from dermreview.settings.security import *  # noqa: E402,F403  (the CSP, two-factor authentication)
 
 AXES_FAILURE_LIMIT = env("DERMREVIEW_LOGIN_FAILURE_LIMIT")
@@ -163,14 +168,8 @@ STATIC_ROOT = env("DERMREVIEW_STATIC_ROOT", default=VAR_DIR / "staticfiles")
 MEDIA_ROOT = env("DERMREVIEW_MEDIA_ROOT", default=VAR_DIR / "media").resolve()
 DERMREVIEW_MEDIA_SERVE = env("DERMREVIEW_MEDIA_SERVE")
 DERMREVIEW_MEDIA_ACCEL_PREFIX = env("DERMREVIEW_MEDIA_ACCEL_PREFIX")
-STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # No "location": the storage follows MEDIA_ROOT, so tests can point it at a temporary folder.
-        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
-    },
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# STORAGES: the folder above, or an S3-compatible bucket (DERMREVIEW_MEDIA_STORAGE=s3), and how photos reach browsers.
+from dermreview.settings.storage import *  # noqa: E402,F403
 
 # --- Uploads --------------------------------------------------------------------------------------
 DERMREVIEW_UPLOAD_MAX_BYTES = env("DERMREVIEW_UPLOAD_MAX_BYTES")
@@ -268,6 +267,8 @@ CELERY_TASK_ROUTES = {
     # scoring queue.
     "dermreview.governance.tasks.evaluation_draft": {"queue": "gpu"},
     "dermreview.governance.tasks.evaluation_score": {"queue": "scoring"},
+    # STOW-RS to the hospital archive: network-bound, any CPU host (`make run` folds it into its scoring worker).
+    "dermreview.pacs.tasks.dicom_send_deliver": {"queue": "pacs"},
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes every database connection around every task unless this is set; DermReview's
@@ -287,6 +288,12 @@ CELERY_BEAT_SCHEDULE["audit-anchor"] = {
     "task": "dermreview.audit.tasks.audit_anchor",
     "schedule": float(DERMREVIEW_AUDIT_ANCHOR_EVERY_S),
     "options": {"queue": "default", "expires": float(DERMREVIEW_AUDIT_ANCHOR_EVERY_S)},
+}
+# A shadow evaluation whose next message was lost carries on (see evaluation_runs_resume_stalled).
+CELERY_BEAT_SCHEDULE["evaluations-resume-stalled"] = {
+    "task": "dermreview.governance.tasks.evaluations_resume_stalled",
+    "schedule": float(DERMREVIEW_RECONCILE_EVERY_S),
+    "options": {"queue": "default", "expires": float(DERMREVIEW_RECONCILE_EVERY_S)},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
@@ -315,6 +322,12 @@ CELERY_BEAT_SCHEDULE["oversight-daily"] = {
     "schedule": _crontab(hour=DERMREVIEW_OVERSIGHT_DAILY_HOUR, minute=0),
     "options": {"queue": "default"},
 }
+# Photos no row references (a worker killed mid-upload); the task itself keeps anything younger than a day.
+CELERY_BEAT_SCHEDULE["media-sweep-orphans"] = {
+    "task": "dermreview.cases.tasks.media_orphans_sweep",
+    "schedule": _crontab(hour=3, minute=30),
+    "options": {"queue": "default"},
+}
 # Rendered chart SVGs are cached this long, keyed by the plotted data itself (so never stale); 0 disables. A
 # constant: a cache that can never serve stale data has nothing for an operator to weigh.
 DERMREVIEW_OVERSIGHT_CHART_CACHE_S = 300
@@ -341,6 +354,7 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL")
 
 # --- REST API -------------------------------------------------------------------------------------
 from dermreview.settings.api import *  # noqa: E402,F403  (REST framework, throttles, OpenAPI)
+from dermreview.settings.dicom import *  # noqa: E402,F403  (DICOM to the hospital archive, DERMREVIEW_DICOM_*)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("DJANGO_TIME_ZONE")

@@ -9,6 +9,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from dermreview.settings.registry import env
+from dermreview.settings.storage import presigned_origins
 
 # Content-Security-Policy (django-csp's CSPMiddleware) on every response, the admin and the API docs included: nothing
 # inline runs and no other origin is reached. A template that must inline something writes
@@ -19,7 +20,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", "blob:"],
+        # With photos in a bucket and presigned delivery, the browser follows a redirect to the bucket's origin.
+        "img-src": [SELF, "data:", "blob:", *presigned_origins()],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

@@ -53,13 +53,13 @@ from typing import Any
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from inference_worker.config import WorkerConfig
-from inference_worker.identity import TINY_MODEL_MARKER_FILE, TINY_MODEL_MARKER_KIND
+from inference_worker.identity import DEMO_MODEL_VARIANT, TINY_MODEL_MARKER_FILE, TINY_MODEL_MARKER_KIND
 
 # Bump when the drawing, the labels or the builder change in a way the recipe does not capture.
 DEMO_VERSION = 1
-# The marker identifies the directory as a test model to today's identity code (`is_tiny_model`); the variant
-# tells the demo model apart from the random one (see the report to the lead for the identity it should get).
-DEMO_VARIANT = "demo-synthetic"
+# The marker identifies the directory as a test model (`inference_worker.identity.is_tiny_model`); the variant
+# tells the demo model apart from the random one, and gives it its own identity (`DEMO_MODEL_ID`).
+DEMO_VARIANT = DEMO_MODEL_VARIANT
 DEMO_BANNER = (
     "Demo model: a small model trained on synthetic drawings of lesions, not the real model. "
     "Its drafts mean nothing for real photos."

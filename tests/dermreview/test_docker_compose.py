@@ -63,7 +63,7 @@ def _block(conf: str, header: str) -> str:
 
 
 def test_compose_has_every_service(services: dict[str, Any]) -> None:
-    assert set(services) >= {"postgres", "redis", "migrate", "web", "worker", "scorer", "beat", "nginx"}
+    assert set(services) >= {"postgres", "redis", "s3", "migrate", "web", "worker", "scorer", "beat", "nginx"}
 
 
 def test_compose_every_long_running_service_has_a_healthcheck(services: dict[str, Any]) -> None:
@@ -85,6 +85,7 @@ def test_compose_app_services_wait_for_healthy_postgres_and_redis(services: dict
         depends_on = services[name]["depends_on"]
         assert depends_on["postgres"] == {"condition": "service_healthy"}, name
         assert depends_on["redis"] == {"condition": "service_healthy"}, name
+        assert depends_on["s3"] == {"condition": "service_healthy"}, name
     assert services["nginx"]["depends_on"]["web"] == {"condition": "service_healthy"}
 
 
@@ -99,11 +100,13 @@ def test_compose_app_services_run_production_settings_against_postgres_and_redis
         assert "${DJANGO_SECRET_KEY:?" in env["DJANGO_SECRET_KEY"], name  # required, never defaulted
 
 
-def test_compose_web_is_gunicorn_behind_nginx_with_x_accel_media(services: dict[str, Any]) -> None:
+def test_compose_web_is_gunicorn_behind_nginx_streaming_media_from_the_bucket(services: dict[str, Any]) -> None:
     web = services["web"]
     command = _command(web)
     assert command[0] == "gunicorn" and command[-1] == "dermreview.wsgi"
-    assert _env(web)["DERMREVIEW_MEDIA_SERVE"] == "x-accel-redirect"
+    # The bucket is not published, so Django streams photos after its check (x-accel needs a local folder).
+    assert _env(web)["DERMREVIEW_MEDIA_SERVE"] == "django"
+    assert _env(web)["DERMREVIEW_MEDIA_DELIVERY"] == "stream"
     assert _env(web)["DERMREVIEW_BEHIND_PROXY"] == "true"
     # Only nginx is reachable from outside: no app or backing service publishes a port.
     published = sorted(name for name, service in services.items() if service.get("ports"))
@@ -112,12 +115,11 @@ def test_compose_web_is_gunicorn_behind_nginx_with_x_accel_media(services: dict[
 
 def test_compose_volumes_are_declared_and_used(compose: dict[str, Any], services: dict[str, Any]) -> None:
     declared = set(compose["volumes"])
-    assert declared >= {"postgres-data", "redis-data", "media", "static", "models"}
+    assert declared >= {"postgres-data", "redis-data", "s3-data", "static", "models"}
     assert _mounts(services["postgres"])["/var/lib/postgresql/data"] == "postgres-data"
     assert _mounts(services["redis"])["/data"] == "redis-data"
-    media_root = _env(services["web"])["DERMREVIEW_MEDIA_ROOT"]
+    assert _mounts(services["s3"])["/data"] == "s3-data"
     static_root = _env(services["web"])["DERMREVIEW_STATIC_ROOT"]
-    assert _mounts(services["web"])[media_root] == "media"
     assert _mounts(services["migrate"])[static_root] == "static"  # collectstatic writes here
     assert _mounts(services["worker"])["/srv/var/models"] == "models"
     assert _env(services["worker"])["DERMREVIEW_MODEL"].split(":-")[-1].startswith("/srv/var/models/")
@@ -147,11 +149,11 @@ def test_compose_gpu_queue_matches_the_celery_routes(services: dict[str, Any]) -
     assert routed <= consumed
 
 
-def test_compose_beat_runs_once_and_scorer_takes_default_and_scoring(services: dict[str, Any]) -> None:
+def test_compose_beat_runs_once_and_scorer_takes_default_scoring_and_pacs(services: dict[str, Any]) -> None:
     assert _command(services["beat"])[:4] == ["celery", "-A", "dermreview", "beat"]
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
     scorer = _command(services["scorer"])
-    assert scorer[scorer.index("-Q") + 1] == "default,scoring"
+    assert scorer[scorer.index("-Q") + 1] == "default,scoring,pacs"  # pacs: DICOM sends (dermreview/pacs)
 
 
 def test_compose_redis_is_durable_and_never_evicts(services: dict[str, Any]) -> None:
@@ -176,16 +178,13 @@ def test_compose_required_values_are_in_env_example(compose: dict[str, Any]) -> 
 def test_nginx_protected_media_location_is_internal_and_matches_the_settings(
     services: dict[str, Any], nginx_conf: str
 ) -> None:
+    # For installations with photos in a folder (DERMREVIEW_MEDIA_SERVE=x-accel-redirect); compose uses a bucket.
     prefix = _env(services["web"]).get("DERMREVIEW_MEDIA_ACCEL_PREFIX", base.DERMREVIEW_MEDIA_ACCEL_PREFIX)
     assert prefix == base.DERMREVIEW_MEDIA_ACCEL_PREFIX
     body = _block(nginx_conf, f"location {prefix}")
     assert re.search(r"^\s*internal;", body, flags=re.MULTILINE)
-    media_root = _env(services["web"])["DERMREVIEW_MEDIA_ROOT"]
-    assert re.search(rf"alias {re.escape(media_root.rstrip('/'))}/;", body)
+    assert re.search(r"alias /srv/media/;", body)
     assert "nosniff" in body
-    # nginx reads the same volume, read-only, at the same path.
-    nginx_mount = next(v for v in services["nginx"]["volumes"] if v.startswith("media:"))
-    assert nginx_mount == f"media:{media_root}:ro"
 
 
 def test_nginx_serves_static_from_the_collected_volume(services: dict[str, Any], nginx_conf: str) -> None:
@@ -250,3 +249,48 @@ def test_compose_audit_anchors_live_outside_the_database(compose: dict[str, Any]
     assert _mounts(services["scorer"])["/srv/anchors"] == "audit-anchors"  # the anchor task runs there
     assert _mounts(services["web"])["/srv/anchors"] == "audit-anchors"  # audit_verify reads them
     assert services["web"]["environment"]["DERMREVIEW_AUDIT_ANCHOR_FILE"].startswith("/srv/anchors/")
+
+
+def test_compose_photos_live_in_the_s3_service_and_no_service_shares_a_media_folder(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    s3 = services["s3"]
+    assert s3["image"].startswith("chrislusf/seaweedfs:")
+    assert _command(s3)[:2] == ["server", "-s3"]
+    assert "ports" not in s3  # only the app services reach the bucket
+    assert "/status" in str(s3["healthcheck"]["test"])
+    # The GPU workers (and everyone else) read photos through the S3 API: no shared media volume anywhere.
+    assert "media" not in compose["volumes"]
+    for name, service in services.items():
+        assert not any(source == "media" for source in _mounts(service).values()), name
+        assert "DERMREVIEW_MEDIA_ROOT" not in _env(service), name
+    for name in APP_SERVICES:
+        env = _env(services[name])
+        assert env["DERMREVIEW_MEDIA_STORAGE"] == "s3", name
+        assert env["DERMREVIEW_S3_ENDPOINT_URL"] == "http://s3:8333", name
+        # One identity, required from .env, used by the server and by every client.
+        assert env["DERMREVIEW_S3_ACCESS_KEY_ID"] == _env(s3)["AWS_ACCESS_KEY_ID"]
+        assert env["DERMREVIEW_S3_SECRET_ACCESS_KEY"] == _env(s3)["AWS_SECRET_ACCESS_KEY"]
+        assert ":?" in env["DERMREVIEW_S3_SECRET_ACCESS_KEY"]
+    # Encryption at rest: asked for by the app, possible because the server has its key.
+    assert _env(services["worker"])["DERMREVIEW_S3_SSE"] == "AES256"
+    assert "${SEAWEEDFS_SSE_KEY:?" in _env(s3)["WEED_S3_SSE_KEY"]
+
+
+def test_compose_vllm_profile_serves_the_model_to_a_torch_free_worker(services: dict[str, Any]) -> None:
+    vllm, worker = services["vllm"], services["worker-vllm"]
+    assert vllm["profiles"] == ["vllm"] and worker["profiles"] == ["vllm"]  # nothing starts without the profile
+    assert vllm["image"].startswith("vllm/vllm-openai:")
+    command = _command(vllm)
+    served = command[command.index("--served-model-name") + 1]
+    assert "structured-outputs-config" in " ".join(command) and "xgrammar" in " ".join(command)
+    assert vllm["deploy"]["resources"]["reservations"]["devices"][0]["capabilities"] == ["gpu"]
+    # The worker is the web image (no torch) on the gpu queue, and refuses to start unless every service drafts
+    # through the openai backend, so the identity the web tier records is the one vLLM serves.
+    assert worker["image"] == services["web"]["image"] and worker["depends_on"]["vllm"]["condition"] == "service_healthy"
+    script = " ".join(_command(worker))
+    assert '"$$DERMREVIEW_BACKEND" = openai' in script and "-Q gpu --pool solo" in script
+    env = _env(worker)
+    assert env["DERMREVIEW_OPENAI_BASE_URL"].endswith(":-http://vllm:8000/v1}")
+    assert env["DERMREVIEW_OPENAI_MODEL"] == served  # the same ${...} expression on both sides
+    assert env["DERMREVIEW_BACKEND"] == "${DERMREVIEW_BACKEND:-transformers}" == _env(services["web"])["DERMREVIEW_BACKEND"]

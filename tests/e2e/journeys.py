@@ -107,7 +107,7 @@ def watch_for_problems(page: Any) -> list[str]:
 
 def start_and_sign(page: Any, case_pk: int, fields: dict[str, str] | None = None) -> None:
     """On the review page: "Start review", type `fields` (each differing from the AI draft), confirm the other
-    fields as they stand, attest and sign."""
+    fields as they stand, choose "Reassure and discharge", attest and sign."""
     typed = fields or {}
     page.goto(f"/review/cases/{case_pk}/")
     page.locator("#start-review-button").click()
@@ -117,6 +117,8 @@ def start_and_sign(page: Any, case_pk: int, fields: dict[str, str] | None = None
             page.fill(f"#id_{field}", typed[field])
         else:
             page.check(f"#id_confirm_{field}")
+    # The management plan the sign-off that makes a case final needs (a high-risk first review stores it too).
+    page.get_by_label("Reassure and discharge").check()
     page.check("#id_attestation")
     page.click("#sign-button")
     page.wait_for_url("**/review/reviews/*/")

@@ -103,7 +103,7 @@ def test_accessibility_auditor_pages(page: Any, login: Any) -> None:
     login(carol)
     found = _scan(page, {
         "oversight dashboard": "/oversight/", "alarms": "/oversight/alarms/", "audit": "/oversight/audit/",
-        "governance": "/oversight/governance/", "export": "/oversight/export/",
+        "governance": "/oversight/governance/", "export": "/oversight/export/", "accuracy": "/oversight/accuracy/",
     })
     assert found == [], "\n".join(found)
 

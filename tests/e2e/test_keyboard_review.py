@@ -103,6 +103,7 @@ def test_keyboard_only_review_of_a_two_photo_case(page, login, people):
         state = page.locator(f".finding-field[data-field={name}] .field-state").text_content().strip()
         assert state == "Confirmed by you", name
 
+    page.get_by_label("Reassure and discharge").check()  # the management plan a final sign-off needs
     page.keyboard.press("a")
     assert page.evaluate("document.activeElement.name") == "attestation"
     page.keyboard.press("Space")

@@ -89,6 +89,7 @@ def test_use_the_ai_value_from_the_keyboard_is_recorded(page, login):
 
     # A taken field still needs its confirmation; the rest are my own text.
     page.check("#id_confirm_summary")
+    page.get_by_label("Reassure and discharge").check()
     page.check("#id_attestation")
     page.locator("#sign-button").click()
     page.wait_for_url("**/review/reviews/*/**")

@@ -92,6 +92,7 @@ def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, logi
     assert _state(page, "color") == "Edited by you" and _state(page, "borders") == "Edited by you"
     assert _state(page, "summary") == "Confirmed by you"
     assert page.locator("#unconfirmed-hint").inner_text() == "Every field is confirmed or changed."
+    page.get_by_label("Reassure and discharge").check()
     page.check("#id_attestation")
     page.screenshot(path=str(screenshot_dir / "review-form.png"), full_page=True)
     page.click("#sign-button")
@@ -132,6 +133,7 @@ def test_review_journey_edit_sign_agreement_then_dual_review_to_final(page, logi
     assert "Second review" in page.locator(".second-round-note").inner_text()
     for field in FIELDS:
         page.check(f"#id_confirm_{field}")
+    page.get_by_label("Biopsy or excise").check()
     page.check("#id_attestation")
     page.click("#sign-button")
     page.wait_for_url(re.compile(r"/review/reviews/\d+/$"))

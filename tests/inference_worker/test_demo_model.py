@@ -108,7 +108,10 @@ def test_demo_model_is_identified_as_a_test_model_and_drafts(mini_demo: Path) ->
     from inference_worker.types import ImageInput
 
     cfg = demo_worker_config(mini_demo, MINI_RECIPE, max_new_tokens=200)
-    assert model_identity(cfg).is_test_model  # never recorded as the real fine-tune
+    identity = model_identity(cfg)
+    assert identity.is_test_model  # never recorded as the real fine-tune, nor as the random tiny model
+    assert identity.model_id == "demo-qwen3vl (synthetic demo model)"
+    assert identity.model_revision == f"demo-{MINI_RECIPE.key()}"
     labels = draw_demo_photos(mini_demo.parent / "held-out", count=2, seed=99, size=MINI_RECIPE.photo_size)
     rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines()]
     images = [Image.open(labels.parent / row["image"]).convert("RGB") for row in rows]

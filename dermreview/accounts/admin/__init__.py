@@ -15,7 +15,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.models import Group
 
-from dermreview.accounts.admin import audit_events, lockouts, organisations, users  # noqa: F401  (registrations)
+from dermreview.accounts.admin import (  # noqa: F401  (registrations)
+    audit_events,
+    external_identities,
+    lockouts,
+    organisations,
+    users,
+)
 from dermreview.accounts.admin.scoping import OrganisationScopedAdmin, OrganisationScopedInline
 
 if admin.site.is_registered(Group):

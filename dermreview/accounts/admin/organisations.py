@@ -29,5 +29,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
         return {"slug": ["name"]} if obj is None else {}
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        # The slug names the clinic in links and exports: fixed once the clinic exists.
-        return ["created_at"] if obj is None else ["slug", "created_at"]
+        # The slug names the clinic in links and exports: fixed once the clinic exists. Turning password sign-in
+        # off before single sign-on works would lock a clinic out: an operator's decision, not a clinic admin's.
+        fixed = ["created_at"] if obj is None else ["slug", "created_at"]
+        return fixed if is_operator(request.user) else [*fixed, "local_password_login"]

@@ -22,6 +22,7 @@ from dermreview.api.exports.records import (
     UrlBuilder,
     amendment_in_progress,
     draft_records,
+    finding_plan,
     finding_resolution,
     finding_row_batches,
     finding_status,
@@ -34,6 +35,7 @@ from dermreview.drafting.models import FINDING_FIELDS
 
 # The signed lesion type's diagnosis class (empty for AI drafts and findings signed before the vocabulary).
 CLASS_COLUMNS = ("lesion_class_code", "lesion_class_name", "lesion_class_high_risk")
+PLAN_COLUMNS = ("management_plan", "follow_up_on", "change_since_previous", "change_aspects")
 COLUMNS: tuple[str, ...] = (
     "kind", "reviewed", "finding_id", "review_id", "case_id", "patient_ref", "body_site", "lesion_label",
     "case_status", "version", "signed_at", *FINDING_FIELDS, *CLASS_COLUMNS, "outcome", "edited_fields", "all_unchanged",
@@ -43,6 +45,8 @@ COLUMNS: tuple[str, ...] = (
     "image_ids", "image_urls", "finding_status", "resolution",
     # Appended, so the columns before keep their places: the commit(s) the AI draft's weights came from.
     "ai_model_resolved_revision",
+    # Appended too: the management plan, the follow-up date and the change since the previous visit (human-only).
+    *PLAN_COLUMNS,
 )
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -86,11 +90,17 @@ def csv_row(record: Record) -> list[str]:
         text(ai["draft_id"]), text(ai["model_id"]), text(ai["model_revision"]), text(ai["prompt_version"]),
         *[text(ai_fields[name]) for name in FINDING_FIELDS],
         ";".join(str(i["id"]) for i in images), ";".join(i["url"] for i in images), record["finding_status"],
-        record["resolution"], text(ai["resolved_revision"]),
+        record["resolution"], text(ai["resolved_revision"]), *plan_cells(record),
     ]
 
 
 _NO_FIELDS = dict.fromkeys(FINDING_FIELDS, "")
+
+
+def plan_cells(plan: dict[str, Any]) -> list[str]:
+    # Choice values, an ISO date and aspect codes: none can be a formula.
+    return [plan["management_plan"], plan["follow_up_on"] or "", plan["change_since_previous"],
+            ";".join(plan["change_aspects"])]
 
 
 def _class_cells(lesion_class: dict[str, Any] | None) -> list[str]:
@@ -136,7 +146,7 @@ def finding_csv_row(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         guard(rejection_reason), guard(amendment_reason), "" if supersedes_id is None else str(supersedes_id),
         guard(usernames), ids, rounds, times,
         *ai, ";".join(str(i["id"]) for i in photos), ";".join(i["url"] for i in photos),
-        finding_status(amendment_in_progress(row)), finding_resolution(row), resolved,
+        finding_status(amendment_in_progress(row)), finding_resolution(row), resolved, *plan_cells(finding_plan(row)),
     ]
 
 

@@ -7,7 +7,10 @@ version of each case is in the bundle, tagged `amendment-in-progress` while an a
 model (a `Device` carrying model id, revision, prompt version and the commit its weights resolved to, as author
 of the draft) and the signing reviewers (`Practitioner`s identified by username and id, as verifiers). Included AI drafts (auditors, on request)
 become `preliminary` reports tagged `unreviewed-ai-draft`, whose only agent is the Device. The patient appears only
-as a pseudonymous identifier (`subject.identifier`), never by name; there is no Patient resource.
+as a pseudonymous identifier (`subject.identifier`), never by name: a finding linked to a patient and lesion also
+brings a `Patient` (the pseudonym, year of birth, sex), a `BodyStructure` per lesion with its laterality, its change
+since the previous visit and management plan as Observations, and on request its PDF report as `presentedForm`
+(`fhir_lesion.py`).
 
 Resource ids and `fullUrl`s are deterministic (`urn:uuid:` from a UUID5 of the clinic and the row), so a receiving
 system can recognise a photo, reviewer or model it has seen in an earlier export. Devices and Practitioners are
@@ -24,12 +27,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from dermreview.api.exports import records as export_records
+from dermreview.api.exports.fhir_lesion import HUMAN_TAG, LesionDetails, LesionResourcesMixin, lesion_details
 from dermreview.api.exports.records import (
     ExportScope,
     Record,
     UrlBuilder,
     draft_records,
-    finding_records,
+    finding_record_batches,
 )
 from dermreview.cases.models import BodySite, CaptureType
 from dermreview.cases.selectors import AI_SUGGESTION_LABEL
@@ -43,7 +47,6 @@ DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 AI_DRAFT_TAG = {"system": "urn:dermreview:label", "code": "unreviewed-ai-draft",
                 "display": "Unreviewed AI draft: not a diagnosis"}
 DIAGNOSIS_CLASS_SYSTEM = "urn:dermreview:diagnosis-class"
-HUMAN_TAG = {"system": "urn:dermreview:label", "code": "reviewer-confirmed", "display": "Reviewer-confirmed finding"}
 AMENDING_TAG = {"system": "urn:dermreview:label", "code": "amendment-in-progress",
                 "display": "Current signed finding; an amendment awaits its second reviewer"}
 RESOLUTION_EXTENSION = "urn:dermreview:extension:resolution"
@@ -62,14 +65,20 @@ def report_status(record: Record) -> str:
     return "amended" if record["supersedes_review_id"] or record["version"] > 1 else "final"
 
 
-class FhirBundleWriter:
-    """Writes the bundle for one organisation; `system` namespaces its identifiers (e.g. urn:dermreview:riverside)."""
+class FhirBundleWriter(LesionResourcesMixin):
+    """Writes the bundle for one organisation; `system` namespaces its identifiers (e.g. urn:dermreview:riverside).
+    `include_reports`: each final finding's DiagnosticReport carries its PDF report (`fhir_lesion.py`)."""
 
-    def __init__(self, *, scope: ExportScope, urls: UrlBuilder, system: str, meta: dict[str, Any]) -> None:
+    def __init__(self, *, scope: ExportScope, urls: UrlBuilder, system: str, meta: dict[str, Any],
+                 include_reports: bool = False) -> None:
         self.scope = scope
         self.urls = urls
         self.system = system
         self.meta = meta
+        self.include_reports = include_reports
+        # One Patient and one BodyStructure per patient and lesion named (ids only: a few bytes per lesion).
+        self._patients: set[int] = set()
+        self._lesions: set[int] = set()
         self._namespace = uuid.uuid5(uuid.NAMESPACE_URL, system).bytes
         # Bounded by the clinic's staff and model versions, not by the number of findings.
         self._devices: set[str] = set()
@@ -203,7 +212,7 @@ class FhirBundleWriter:
 
     def _report(self, *, record: Record, prefix: str, status: str, observations: list[str], when: str | None,
                 performers: list[dict[str, str]], media: list[dict[str, str]], tag: dict[str, str],
-                conclusion: str) -> tuple[str, str]:
+                conclusion: str, presented_form: list[dict[str, Any]] | None = None) -> tuple[str, str]:
         url = self.urn("report", prefix)
         resource: dict[str, Any] = {
             "resourceType": "DiagnosticReport",
@@ -231,13 +240,16 @@ class FhirBundleWriter:
             resource["media"] = [{"link": m} for m in media]
         if conclusion:
             resource["conclusion"] = conclusion
+        if presented_form:
+            resource["presentedForm"] = presented_form
         return url, self._entry(url, resource)
 
     # --- records -----------------------------------------------------------------------------------------
 
-    def _finding_entries(self, record: Record) -> Iterator[str]:
+    def _finding_entries(self, record: Record, details: LesionDetails | None = None) -> Iterator[str]:
         case = record["case"]
         prefix = f"case-{case['id']}-v{record['version']}"
+        yield from self._lesion_entries(details)
         for image in record["images"]:
             yield self._media(image, case)
         media = [{"reference": self.urn("image", image["id"])} for image in record["images"]]
@@ -259,11 +271,24 @@ class FhirBundleWriter:
             performers=reviewer_refs, media=media, tag=HUMAN_TAG, lesion_class=record.get("lesion_class"),
         )
         yield from entries
+        # Not among the report's `result` (the six finding fields): derived from them, and targets of its Provenance.
+        plan_urls, entries = self._plan_observations(details=details, record=record, prefix=prefix, status=status,
+                                                     performers=reviewer_refs, derived_from=observations)
+        yield from entries
         report_url, entry = self._report(
             record=record, prefix=prefix, status=status, observations=observations, when=when,
             performers=reviewer_refs, media=media, tag=HUMAN_TAG, conclusion=record["fields"].get("summary", ""),
+            presented_form=self._presented_form(details, version=record["version"]),
         )
         yield entry
+        yield self._entry(self.urn("provenance", prefix), self._finding_provenance(
+            record, prefix=prefix, status=status, report_url=report_url, observations=[*observations, *plan_urls],
+            device_url=device_url, reviewer_refs=reviewer_refs))
+
+    def _finding_provenance(self, record: Record, *, prefix: str, status: str, report_url: str,
+                            observations: list[str], device_url: str | None,
+                            reviewer_refs: list[dict[str, str]]) -> dict[str, Any]:
+        """Who made the finding: the AI model as author of the draft, the signing reviewers as verifiers."""
         agents: list[dict[str, Any]] = []
         if device_url:
             agents.append({"type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author", "display": "Author"}],
@@ -281,7 +306,7 @@ class FhirBundleWriter:
             "resourceType": "Provenance",
             "id": f"{prefix}-provenance",
             "target": [{"reference": report_url}, *({"reference": u} for u in observations)],
-            "recorded": when,
+            "recorded": record["signed_at"],
             "activity": {"coding": [{"system": DATA_OPERATION,
                                      "code": "UPDATE" if status == "amended" else "CREATE"}]},
             "agent": agents,
@@ -293,7 +318,7 @@ class FhirBundleWriter:
             }}]
         if record["amendment_reason"]:
             provenance["reason"] = [{"text": record["amendment_reason"]}]
-        yield self._entry(self.urn("provenance", prefix), provenance)
+        return provenance
 
     def _draft_entries(self, record: Record, *, write_media: bool) -> Iterator[str]:
         case = record["case"]
@@ -333,8 +358,10 @@ class FhirBundleWriter:
         })
 
     def entries(self) -> Iterator[str]:
-        for record in finding_records(self.scope, self.urls):
-            yield from self._finding_entries(record)
+        for batch in finding_record_batches(self.scope, self.urls):
+            details = lesion_details(record["review_id"] for record in batch)
+            for record in batch:
+                yield from self._finding_entries(record, details.get(record["review_id"]))
         last_image = None
         for record in draft_records(self.scope, self.urls, by_image=True):
             image_id = record["images"][0]["id"]

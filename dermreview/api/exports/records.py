@@ -53,6 +53,7 @@ from dermreview.api.serializers.common import AI_DRAFT_LABEL, HUMAN_FINAL_LABEL
 from dermreview.cases.models import CaseStatus, LesionImage
 from dermreview.drafting.models import FINDING_FIELDS, Draft, DraftStatus
 from dermreview.review.models import Review
+from dermreview.review.services.plan import NO_PLAN_RECORD, plan_record
 
 CHUNK = 2000
 # Writers hand the response a block once it holds this much text: few, large writes, and a bounded buffer.
@@ -159,7 +160,9 @@ _FINDING_COLUMNS = (
     "case__status", *_CLASS_COLUMNS, *FINDING_FIELDS, *(f"ai_{key}" for key in _AI_KEYS),
     *(f"ai_{name}" for name in FINDING_FIELDS),
     *earlier_round_columns(), "amendment_in_progress", "resolution",
+    "management_plan", "follow_up_on", "change_since_previous", "change_aspects_text",
 )
+_TAIL = 2 + 4  # amendment_in_progress, resolution, then the plan's four (`finding_plan`: review/services/plan.py)
 _DRAFT_COLUMNS = (
     "id", "image_id", "image__case_id", "model_id", "model_revision", "prompt_version", "resolved_revision",
     "backend", "created_at",
@@ -174,6 +177,7 @@ def finding_row_query(scope: ExportScope) -> QuerySet[Review]:
     snapshot = {f"ai_{key}": KT(f"draft_snapshot__{key}") for key in _AI_KEYS}
     snapshot |= {f"ai_{name}": KT(f"draft_snapshot__fields__{name}") for name in FINDING_FIELDS}
     lists = {alias: Cast(source, TextField()) for alias, source in _JSON_LISTS.items()} | earlier_round_lists()
+    lists["change_aspects_text"] = Cast("change_aspects", TextField())
     # The case's details as the finding was signed (`signed_context`), the live case only for older sign-offs.
     signed = {f"signed_{name}": Coalesce(KT(f"signed_context__{name}"), F(f"case__{name}"), output_field=CharField())
               for name in _SIGNED_CASE_FIELDS}
@@ -224,6 +228,13 @@ def finding_row_batches(
         yield batch, images
 
 
+def finding_record_batches(scope: ExportScope, urls: UrlBuilder) -> Iterator[list[Record]]:
+    """`finding_records` a chunk (CHUNK findings) at a time, for a writer that reads more per chunk (FHIR: the
+    findings' patients, lesions and plans, `fhir_lesion.py`)."""
+    for batch, images in finding_row_batches(scope, urls):
+        yield [_finding_record(row, images) for row in batch]
+
+
 def finding_records(scope: ExportScope, urls: UrlBuilder) -> Iterator[Record]:
     """One record per final finding: what the AI drafted, who confirmed what, and when."""
     for batch, images in finding_row_batches(scope, urls):
@@ -241,18 +252,21 @@ _EARLIER_AT = _AI_END + _FIELD_COUNT
 def split_finding_row(row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
     """A finding row as (sign-off, case as signed and diagnosis class [22 values], final fields, AI image
     id/model/revision/prompt/resolved revision, AI fields, the version's earlier sign-offs [`signers`: rounds 1 and
-    2, SIGNER_WIDTH values each]); then `amendment_in_progress(row)` and `finding_resolution(row)`."""
-    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_END], row[_AI_END:_EARLIER_AT], row[_EARLIER_AT:-2])
+    2, SIGNER_WIDTH values each]); then `amendment_in_progress(row)`, `finding_resolution(row)`, `finding_plan(row)`."""
+    return (row[:_HEAD], row[_HEAD:_AI_AT], row[_AI_AT:_AI_END], row[_AI_END:_EARLIER_AT], row[_EARLIER_AT:-_TAIL])
 
 
 def amendment_in_progress(row: tuple[Any, ...]) -> bool:
     """Whether the finding row's version is being amended (the amendment awaits its second reviewer)."""
-    return bool(row[-2])
+    return bool(row[-_TAIL])
 
 
 def finding_resolution(row: tuple[Any, ...]) -> str:
-    """How the finding row's dual review was resolved (`Review.resolution`); "" for a single review."""
-    return row[-1] or ""
+    return row[1 - _TAIL] or ""  # how its dual review was resolved (`Review.resolution`); "" for a single review
+
+
+def finding_plan(row: tuple[Any, ...]) -> dict[str, Any]:  # the plan, follow-up date, change since previous
+    return plan_record(*row[2 - _TAIL:])
 
 
 def finding_status(in_progress: bool) -> str:
@@ -307,6 +321,7 @@ def _finding_record(row: tuple[Any, ...], images: dict[int, list[dict[str, Any]]
         "finding_status": finding_status(in_progress),
         "amendment_in_progress": in_progress,
         "resolution": finding_resolution(row),
+        **finding_plan(row),
         "reviewers": reviewers,
         "ai_draft": ai_draft,
         "images": images.get(case_id, []),
@@ -342,7 +357,7 @@ def draft_records(scope: ExportScope, urls: UrlBuilder, *, by_image: bool = Fals
             "version": None, "signed_at": None, "fields": None, "lesion_class": None,
             "outcome": "", "edited_fields": [], "all_unchanged": False, "disagreement_fields": [],
             "rejection_reason": "", "amendment_reason": "", "supersedes_review_id": None,
-            "finding_status": "", "amendment_in_progress": False, "resolution": "",
+            "finding_status": "", "amendment_in_progress": False, "resolution": "", **NO_PLAN_RECORD,
             "reviewers": [],
             "ai_draft": {
                 "kind": "ai_draft", "reviewed": False, "label": AI_DRAFT_LABEL,

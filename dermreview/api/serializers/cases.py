@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from dermreview.api.serializers.text import NormalisedTextModelSerializerMixin
-from dermreview.cases.models import BodySite, Case, CaseStatus
+from dermreview.cases.models import BodySite, Case, CaseStatus, Laterality
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -15,11 +15,16 @@ class CaseSerializer(serializers.ModelSerializer):
     claimed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     image_count = serializers.IntegerField(read_only=True)
+    patient = serializers.IntegerField(source="patient_id", read_only=True, allow_null=True,
+                                       help_text="The patient (GET patients/{id}/).")
+    lesion = serializers.IntegerField(source="lesion_id", read_only=True, allow_null=True,
+                                      help_text="The lesion this case is one visit of (GET lesions/{id}/timeline/).")
 
     class Meta:
         model = Case
         fields = [
-            "id", "patient_ref", "body_site", "lesion_label", "clinical_notes", "status", "display_status",
+            "id", "patient", "lesion", "patient_ref", "body_site", "lesion_label", "clinical_notes", "status",
+            "display_status",
             "blind_first", "high_risk", "claimed_by", "claim_expires_at", "lock_version", "image_count",
             "training_opt_out", "created_by", "created_at", "updated_at",
         ]
@@ -28,11 +33,35 @@ class CaseSerializer(serializers.ModelSerializer):
 
 class CaseCreateSerializer(NormalisedTextModelSerializerMixin, serializers.ModelSerializer):
     """The model's own field rules (pseudonymous reference pattern, lengths, body sites) apply; text is NFKC and a
-    hidden (invisible, format, direction-changing or control) character is a field error."""
+    hidden (invisible, format, direction-changing or control) character is a field error.
+
+    A follow-up visit of a known lesion names `lesion` alone (its patient, site and label are the lesion's);
+    otherwise `patient_ref` and `body_site` (with `lesion_label` and `laterality`) find the clinic's patient and
+    lesion, created when new."""
+
+    lesion = serializers.IntegerField(required=False, help_text="A lesion of your clinic (404 otherwise): this "
+                                                                "case is its next visit.")
+    laterality = serializers.ChoiceField(choices=Laterality.choices, required=False,
+                                         help_text="The side, for a new lesion; a known side never matches a "
+                                                   "lesion of the other side.")
 
     class Meta:
         model = Case
-        fields = ["patient_ref", "body_site", "lesion_label", "clinical_notes"]
+        fields = ["lesion", "patient_ref", "body_site", "lesion_label", "laterality", "clinical_notes"]
+        extra_kwargs = {"patient_ref": {"required": False}, "body_site": {"required": False}}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        named = [name for name in ("patient_ref", "body_site", "lesion_label", "laterality") if name in attrs]
+        if "lesion" in attrs and named:
+            raise serializers.ValidationError(
+                {name: ["Give either `lesion` (a follow-up visit) or the patient and site, not both."]
+                 for name in named})
+        if "lesion" not in attrs:
+            missing = [name for name in ("patient_ref", "body_site") if name not in attrs]
+            if missing:
+                raise serializers.ValidationError({name: ["This field is required (or give `lesion`)."]
+                                                   for name in missing})
+        return attrs
 
 
 class CaseUpdateSerializer(NormalisedTextModelSerializerMixin, serializers.ModelSerializer):

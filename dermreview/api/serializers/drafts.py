@@ -68,7 +68,9 @@ class DraftSerializer(serializers.Serializer):
                                    "(empty when it could not tell).")
     prompt_version = serializers.CharField(allow_null=True)
     backend = serializers.CharField(allow_null=True)
-    is_test_model = serializers.BooleanField(help_text="Drafted by the tiny random test model: meaningless text.")
+    is_test_model = serializers.BooleanField(
+        help_text="Drafted by a test model (the tiny random model, or the demo model trained on synthetic "
+                  "drawings): not the real model; the text means nothing for a real photo.")
     timings = DraftTimingsSerializer(allow_null=True)
 
     @extend_schema_field(serializers.ChoiceField(choices=KIND_AI_DRAFT))

@@ -22,11 +22,18 @@ class ExportParamsSerializer(serializers.Serializer):
     include_drafts = serializers.BooleanField(
         default=False, help_text="Auditors and admins: add every ready AI draft, marked `kind: ai_draft`, "
                                  "`reviewed: false` (FHIR: `preliminary`, tagged unreviewed-ai-draft).")
+    include_reports = serializers.BooleanField(
+        default=False, help_text="FHIR only: each final finding's DiagnosticReport carries its PDF report as "
+                                 "`presentedForm` (base64). Slow (about a second per finding): left out by default; "
+                                 "use it for small date windows, or `GET /api/v1/cases/{id}/report.pdf` per case.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")
         if since is not None and until is not None and until <= since:
             raise serializers.ValidationError({"until": "`until` must be later than `since`."})
+        if attrs.get("include_reports") and attrs.get("format") != "fhir":
+            raise serializers.ValidationError(
+                {"include_reports": "PDF reports go into FHIR bundles only: use format=fhir."})
         return attrs
 
 

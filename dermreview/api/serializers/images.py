@@ -8,7 +8,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dermreview.cases.models import CaptureType, LesionImage
+from dermreview.cases.isic import isic_image_metadata
+from dermreview.cases.models import CaptureType, Framing, LesionImage, ScaleMethod
 from dermreview.cases.selectors import image_positions
 
 
@@ -33,6 +34,13 @@ class ImageSerializer(serializers.ModelSerializer):
     draft_url = serializers.SerializerMethodField(help_text="This photo's AI draft (status, and fields if shown).")
     position = serializers.SerializerMethodField(
         help_text="The photo's number on its case (\u201cPhoto 1\u201d is the oldest), as every page names it.")
+    # Declared, not derived: "" (not recorded) must be part of the documented choices.
+    framing = serializers.ChoiceField(choices=Framing.choices, allow_blank=True, read_only=True,
+                                      help_text="Overview or close-up; \"\" when not recorded.")
+    scale_method = serializers.ChoiceField(choices=ScaleMethod.choices, allow_blank=True, read_only=True,
+                                           help_text="How the scale was set; \"\" when there is none.")
+    isic = serializers.SerializerMethodField(
+        help_text="ISIC metadata of the photo: `image_type` and, for dermoscopy, `dermoscopic_type` (when recorded).")
 
     class Meta:
         model = LesionImage
@@ -40,6 +48,9 @@ class ImageSerializer(serializers.ModelSerializer):
             "id", "case_id", "capture_type", "content_type", "width", "height", "byte_size", "uploaded_by",
             "created_at", "ungradable", "ungradable_reason", "file_url", "thumbnail_url", "api_file_url",
             "api_thumbnail_url", "display_url", "api_display_url", "draft_url", "position",
+            # Capture details (cases/services/capture_details.py), and the same in ISIC's vocabulary.
+            "dermoscopy_polarised", "dermoscopy_contact", "framing", "scale_method", "scale_mm_per_px",
+            "scale_points", "measured_diameter_mm", "measured_points", "isic",
         ]
         read_only_fields = fields
 
@@ -51,6 +62,10 @@ class ImageSerializer(serializers.ModelSerializer):
             cache[image.case_id] = image_positions(
                 LesionImage.objects.filter(case_id=image.case_id).only("pk", "created_at"))
         return cache[image.case_id].get(image.pk, 0)
+
+    @extend_schema_field(serializers.DictField(child=serializers.CharField()))
+    def get_isic(self, image: LesionImage) -> dict[str, str]:
+        return isic_image_metadata(image)
 
     @extend_schema_field(serializers.URLField())
     def get_file_url(self, image: LesionImage) -> str:

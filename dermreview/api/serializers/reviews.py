@@ -20,8 +20,10 @@ from dermreview.api.serializers.text import NormalisedCharField, NormalisedFindi
 from dermreview.cases.models import DiagnosisClass
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.models import BlindFinding, Review
+from dermreview.review.models.plan import ChangeAspect, ChangeSincePrevious, ManagementPlan
 from dermreview.review.models.review import ReviewResolution
 from dermreview.review.selectors.signoffs import may_see_draft_snapshots
+from dermreview.review.services.plan import PlanInput
 
 
 class DraftSnapshotSerializer(serializers.Serializer):
@@ -85,6 +87,13 @@ class ReviewSerializer(serializers.ModelSerializer):
     draft_id = serializers.IntegerField(read_only=True, allow_null=True)
     blind_finding_id = serializers.IntegerField(read_only=True, allow_null=True)
     supersedes_id = serializers.IntegerField(read_only=True, allow_null=True)
+    # The reviewer's own decisions (review/services/plan.py); empty on sign-offs that recorded none.
+    management_plan = serializers.ChoiceField(choices=ManagementPlan.choices, allow_blank=True, read_only=True)
+    follow_up_on = serializers.DateField(read_only=True, allow_null=True)
+    change_since_previous = serializers.ChoiceField(choices=ChangeSincePrevious.choices, allow_blank=True,
+                                                    read_only=True)
+    change_aspects = serializers.ListField(child=serializers.ChoiceField(choices=ChangeAspect.choices),
+                                           read_only=True)
 
     class Meta:
         model = Review
@@ -94,6 +103,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "rejection_reason",
             "ai_draft", "draft_id", "blind_finding_id", "attestation", "opened_at", "signed_at", "time_on_task_ms",
             "supersedes_id", "amendment_reason", "is_void", "voided_at", "voided_by",
+            "management_plan", "follow_up_on", "change_since_previous", "change_aspects",
         ]
         read_only_fields = fields
 
@@ -180,6 +190,29 @@ class SignSerializer(serializers.Serializer):
     expected_lock_version = serializers.IntegerField(
         min_value=0, help_text="The case's `lock_version` when you read it; a stale value answers 409.")
     attestation = serializers.BooleanField(help_text="Must be true: you attest the statement recorded with the review.")
+    management_plan = serializers.ChoiceField(
+        choices=ManagementPlan.choices, required=False, allow_blank=True, default="",
+        help_text="What happens next (your decision, never the AI's). Required when this sign-off makes the case "
+                  "final; optional (stored when given) when it leaves the case for a second review or adjudication.")
+    follow_up_on = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="The follow-up visit's date: required with `monitor` (after today, within 5 years), refused with "
+                  "any other plan.")
+    change_since_previous = serializers.ChoiceField(
+        choices=ChangeSincePrevious.choices, required=False, allow_blank=True, default="",
+        help_text="Change since the lesion's previous visit. A first visit: `new` (the default) or `not_comparable`; "
+                  "a follow-up visit: `stable`, `changed` or `not_comparable`, required with the plan.")
+    change_aspects = serializers.ListField(
+        child=serializers.ChoiceField(choices=ChangeAspect.choices), required=False, default=list,
+        help_text="With `changed` only, at least one: what changed.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The sign-off service takes the four as one value; it decides when they are required.
+        attrs["plan"] = PlanInput(
+            management_plan=attrs.pop("management_plan", ""), follow_up_on=attrs.pop("follow_up_on", None),
+            change_since_previous=attrs.pop("change_since_previous", ""),
+            change_aspects=tuple(attrs.pop("change_aspects", ())))
+        return attrs
 
 
 class AmendSerializer(serializers.Serializer):

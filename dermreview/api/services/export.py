@@ -51,6 +51,7 @@ def findings_export(
     until: datetime | None = None,
     include_drafts: bool = False,
     base_url: str,
+    include_reports: bool = False,
 ) -> ExportStream:
     """Start an export of the user's organisation's final findings (and, for auditors, its AI drafts).
 
@@ -69,7 +70,8 @@ def findings_export(
     audit_log(
         action="findings.export", actor=user,
         details={"export_id": export_id, "format": export_format, "since": since.isoformat() if since else None,
-                 "until": until.isoformat() if until else None, "status": "final", "include_drafts": include_drafts},
+                 "until": until.isoformat() if until else None, "status": "final", "include_drafts": include_drafts,
+                 "include_reports": include_reports},
     )
     if include_drafts:
         scope = _record_draft_views(scope, user=user, export_id=export_id)
@@ -81,7 +83,9 @@ def findings_export(
         chunks = write_json(export_records(scope, urls), meta=meta)
     else:
         system = f"urn:dermreview:{meta['organisation'] or 'none'}"
-        chunks = FhirBundleWriter(scope=scope, urls=urls, system=system, meta=meta).write()
+        # `include_reports`: each final finding's PDF report as the DiagnosticReport's presentedForm (fhir_lesion.py).
+        chunks = FhirBundleWriter(scope=scope, urls=urls, system=system, meta=meta,
+                                  include_reports=include_reports).write()
     stamp = generated_at.strftime("%Y%m%dT%H%M%SZ")
     return ExportStream(
         content_type=CONTENT_TYPES[export_format],

@@ -29,8 +29,9 @@ from dermreview.api.serializers.reviews import (
     ReviewSerializer,
     SignSerializer,
 )
+from dermreview.api.views.patients import visible_or_404
 from dermreview.audit.services.events import audit_log
-from dermreview.cases.models import Case, LesionImage
+from dermreview.cases.models import Case, Lesion, LesionImage
 from dermreview.cases.services.case import CaseSigned, case_create, case_update
 from dermreview.cases.services.training_use import case_training_opt_out_set
 from dermreview.drafting.models import Draft
@@ -105,7 +106,12 @@ class CaseViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = case_create(user=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        if "lesion" in values:
+            # A follow-up visit: the lesion names the patient, site and label. Another clinic's lesion is a 404.
+            values.update(patient_ref="", body_site="",
+                          lesion=visible_or_404(Lesion, request.user, values["lesion"], name="lesion"))
+        case = case_create(user=request.user, **values)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -40,6 +40,7 @@ class FindingExportView(ApiView):
         stream = findings_export(
             user=request.user, export_format=wanted["format"], since=wanted.get("since"), until=wanted.get("until"),
             include_drafts=wanted["include_drafts"], base_url=request.build_absolute_uri("/"),
+            include_reports=wanted["include_reports"],
         )
         response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
         response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'

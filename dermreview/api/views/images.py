@@ -19,7 +19,12 @@ from dermreview.api.base import OrganisationScopedViewSet
 from dermreview.api.errors import Conflict, error_body
 from dermreview.api.serializers.drafts import DraftSerializer
 from dermreview.api.serializers.images import ImageSerializer, ImageUploadSerializer, UploadReportSerializer
-from dermreview.cases.models import CaptureType, LesionImage
+from dermreview.cases.models import CaptureType, Framing, LesionImage
+from dermreview.cases.services.capture_details import (
+    CAPTURE_DETAIL_KEYS,
+    CaptureDetailsRefused,
+    capture_details_patch,
+)
 from dermreview.cases.services.image_capture import CaptureTypeRefused, image_capture_type_update
 from dermreview.cases.services.upload import UploadRefused, images_upload, upload_files_read
 from dermreview.cases.views import media
@@ -91,20 +96,33 @@ class ImageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organisatio
         return Response(body, status=status.HTTP_201_CREATED if report.accepted else status.HTTP_200_OK)
 
     @extend_schema(
-        summary="Correct the photo's capture type (until the case has a signed finding)",
-        description="Only `capture_type` may change; 409 (`case_signed`) once a reviewer has signed the case.",
-        request=inline_serializer("ImageCaptureTypeUpdate", {"capture_type": serializers.ChoiceField(CaptureType.choices)}),
+        summary="Correct the photo's capture type and capture details (until the case has a signed finding)",
+        description="`capture_type`; `dermoscopy_polarised`, `dermoscopy_contact` (booleans or null, dermoscopic "
+                    "photos only), `framing`; `scale` ({method, points: [[x, y], [x, y]], mm} in stored-photo "
+                    "pixels); `measured_points` (two points: the longest diameter, needs a scale). 409 "
+                    "(`case_signed`) once a reviewer has signed the case.",
+        request=inline_serializer("ImageCaptureTypeUpdate", {
+            "capture_type": serializers.ChoiceField(CaptureType.choices, required=False),
+            "dermoscopy_polarised": serializers.BooleanField(allow_null=True, required=False),
+            "dermoscopy_contact": serializers.BooleanField(allow_null=True, required=False),
+            "framing": serializers.ChoiceField(["", *Framing.values], required=False),
+            "scale": serializers.DictField(required=False),
+            "measured_points": serializers.ListField(child=serializers.ListField(), required=False),
+        }),
         responses={200: ImageSerializer},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         image = self.get_object()
         try:
-            image = image_capture_type_update(image=image, user=request.user,
-                                              capture_type=str(request.data.get("capture_type", "")))
-        except CaptureTypeRefused as refused:
+            if "capture_type" in request.data or not CAPTURE_DETAIL_KEYS & set(request.data):
+                image = image_capture_type_update(image=image, user=request.user,
+                                                  capture_type=str(request.data.get("capture_type", "")))
+            image = capture_details_patch(image=image, user=request.user, data=request.data)
+        except (CaptureTypeRefused, CaptureDetailsRefused) as refused:
             if refused.code == "case_signed":
                 raise Conflict(refused.message, code=refused.code) from None
-            error = exceptions.ValidationError({"capture_type": [refused.message]})
+            field = getattr(refused, "field", "") or "capture_type"
+            error = exceptions.ValidationError({field: [refused.message]})
             error.error_code = refused.code  # type: ignore[attr-defined]
             raise error from None
         return Response(ImageSerializer(image, context=self.get_serializer_context()).data)

@@ -33,6 +33,8 @@ def link_cases(apps, schema_editor) -> None:
 def unlink_cases(apps, schema_editor) -> None:
     Case = apps.get_model("cases", "Case")
     Case.objects.update(patient=None, lesion=None)
+    # Outcomes recorded since the upgrade hold their lesion (PROTECT); 0008's reverse drops their table anyway.
+    apps.get_model("cases", "LesionOutcome").objects.all().delete()
     apps.get_model("cases", "Lesion").objects.all().delete()
     apps.get_model("cases", "Patient").objects.all().delete()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 
 from django.core.files.base import ContentFile
@@ -11,6 +10,7 @@ from django.db import transaction
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.models import LesionImage
 from dermreview.cases.services.image_processing import image_display_derive
+from dermreview.cases.services.media_storage import storage_delete_quietly
 
 
 def image_display_create(*, image: LesionImage) -> bool:
@@ -33,12 +33,10 @@ def image_display_create(*, image: LesionImage) -> bool:
                 audit_log(action="image.display_derived", actor=None, obj=image, organisation=image.case.organisation,
                           details={"byte_size": len(derived)})
     except BaseException:
-        with contextlib.suppress(OSError):
-            storage.delete(name)
+        storage_delete_quietly(storage, name)
         raise
     if not updated:
-        with contextlib.suppress(OSError):
-            storage.delete(name)
+        storage_delete_quietly(storage, name)
         return False
     image.display.name = name
     return True

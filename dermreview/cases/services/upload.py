@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import secrets
 from collections import Counter
@@ -27,6 +26,7 @@ from dermreview.cases.services.image_processing import (
     display_name,
     image_clean,
 )
+from dermreview.cases.services.media_storage import MediaWrites, media_atomic
 from dermreview.cases.signals import images_stored
 
 Status = Literal["accepted", "duplicate", "rejected"]
@@ -150,7 +150,7 @@ def images_upload(
     (the request as a whole is unusable: no files, unknown capture type, case closed to uploads).
     Files are written to storage just before their row is inserted, and deleted again if this function's
     transaction fails. (If a caller wraps this in a larger transaction that later rolls back, the files
-    stay behind; callers should not.)
+    stay behind until `manage.py media_sweep_orphans`; callers should not.)
     """
     require_role(user, Role.CLINICIAN)
     if not Case.objects.visible_to(user).filter(pk=case.pk).exists():
@@ -167,25 +167,20 @@ def images_upload(
 
     pending = _prepare(case=case, files=files)
     report = UploadReport(case=case)
-    written: list[tuple[Any, str]] = []
-    try:
-        with transaction.atomic():
-            locked = Case.objects.select_for_update().get(pk=case.pk)
-            _refuse_unless_open(locked)
-            for item in pending:
-                if item.outcome is None:
-                    item.outcome = _store(item, case=locked, user=user, capture_type=capture_type,
-                                          written=written)
-                elif item.outcome.status == "duplicate" and item.outcome.image_id is None:
-                    item.outcome = _duplicate(item.name, _existing_image_id(locked, item.sha256))
-                report.files.append(item.outcome)
-            if report.accepted:
-                _advance_status(locked, user=user)
-                images_stored.send(sender=LesionImage, images=report.accepted)
-            _audit_refusals(report, case=locked, user=user)
-    except BaseException:
-        _delete_files(written)
-        raise
+    # Objects written in this block are deleted again if it raises (media_storage.media_atomic).
+    with media_atomic() as written:
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _refuse_unless_open(locked)
+        for item in pending:
+            if item.outcome is None:
+                item.outcome = _store(item, case=locked, user=user, capture_type=capture_type, written=written)
+            elif item.outcome.status == "duplicate" and item.outcome.image_id is None:
+                item.outcome = _duplicate(item.name, _existing_image_id(locked, item.sha256))
+            report.files.append(item.outcome)
+        if report.accepted:
+            _advance_status(locked, user=user)
+            images_stored.send(sender=LesionImage, images=report.accepted)
+        _audit_refusals(report, case=locked, user=user)
     # The caller's Case object is shown right after (page, API): keep its status current.
     case.status = locked.status
     case.updated_at = locked.updated_at
@@ -266,7 +261,7 @@ def _read_capped(upload: UploadedFile) -> bytes:
 
 
 def _store(
-    item: _Pending, *, case: Case, user: Any, capture_type: str, written: list[tuple[Any, str]]
+    item: _Pending, *, case: Case, user: Any, capture_type: str, written: MediaWrites
 ) -> FileOutcome:
     existing_id = _existing_image_id(case, item.sha256)
     if existing_id is not None:
@@ -283,20 +278,20 @@ def _store(
         byte_size=len(clean.data),
         uploaded_by=user,
     )
-    # A random name: the uploader's file name never reaches the disk or the database.
+    # A random name: the uploader's file name never reaches the disk, the bucket or the database.
     token = secrets.token_hex(16)
     image.file.save(f"{token}.jpg", ContentFile(clean.data), save=False)
-    written.append((image.file.storage, image.file.name))
+    written.record(image.file)
     image.thumbnail.save(f"{token}-thumb.jpg", ContentFile(clean.thumbnail), save=False)
-    written.append((image.thumbnail.storage, image.thumbnail.name))
+    written.record(image.thumbnail)
     image.display.save(f"{token}-display.jpg", ContentFile(clean.display), save=False)
-    written.append((image.display.storage, image.display.name))
+    written.record(image.display)
     try:
         with transaction.atomic():
             image.save(force_insert=True)
     except IntegrityError:
         # Another request stored the same photo between our check and our insert.
-        _delete_files([written.pop() for _ in range(3)])
+        written.discard(3)
         return _duplicate(item.name, _existing_image_id(case, item.sha256))
     audit_log(
         action="image.upload", actor=user, obj=image, organisation=case.organisation,
@@ -336,13 +331,6 @@ def _audit_refusals(report: UploadReport, *, case: Case, user: Any) -> None:
 
 def _existing_image_id(case: Case, sha256: str) -> int | None:
     return LesionImage.objects.filter(case=case, sha256=sha256).values_list("pk", flat=True).first()
-
-
-def _delete_files(written: list[tuple[Any, str]]) -> None:
-    for storage, name in written:
-        # Leaving an orphan file is better than hiding the original error.
-        with contextlib.suppress(OSError):
-            storage.delete(name)
 
 
 def _rejected(name: str, code: str, reason: str) -> FileOutcome:

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from dermreview.accounts.roles import Role, can_create_cases, require_role
 from dermreview.cases.access import get_case_for_user
-from dermreview.cases.forms import CaseEditForm, CaseFilterForm, CaseForm
-from dermreview.cases.models import Case, CaseStatus
+from dermreview.cases.forms import CaseEditForm, CaseFilterForm, CaseForm, CaseVisitForm
+from dermreview.cases.models import Case, CaseStatus, Lesion
 from dermreview.cases.services.case import SIGNED_MESSAGE, CaseSigned, case_create, case_editable, case_update
 
 
@@ -46,13 +46,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def case_new(request: HttpRequest) -> HttpResponse:
+    """A new case; `?lesion=<id>` (a lesion of the user's clinic, else 404) opens a new visit of that lesion."""
     require_role(request.user, Role.CLINICIAN)
-    form = CaseForm(request.POST or None)
+    lesion_id = request.GET.get("lesion", "")
+    lesion = (get_object_or_404(Lesion.objects.visible_to(request.user).select_related("patient"),
+                                pk=lesion_id if lesion_id.isdigit() else 0) if lesion_id else None)
+    form = (CaseVisitForm if lesion else CaseForm)(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = case_create(user=request.user, **form.cleaned_data)
+        fields = {"patient_ref": "", "body_site": "", **form.cleaned_data} if lesion else form.cleaned_data
+        case = case_create(user=request.user, lesion=lesion, **fields)
         messages.success(request, "Case created. Add photos below.")
         return redirect("cases:detail", pk=case.pk)
-    return render(request, "cases/case_form.html", {"form": form, "title": "New case"})
+    title = f"New visit of {lesion}" if lesion else "New case"
+    return render(request, "cases/case_form.html", {"form": form, "title": title, "lesion": lesion})
 
 
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:

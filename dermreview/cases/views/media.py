@@ -1,7 +1,9 @@
 """Protected media: photos are patient data and are only ever served through an access check.
 
 There is no public MEDIA_URL. Behind nginx (DERMREVIEW_MEDIA_SERVE=x-accel-redirect) Django checks access
-and nginx sends the bytes from an `internal` location; with x-sendfile, Apache's mod_xsendfile does.
+and nginx sends the bytes from an `internal` location; with x-sendfile, Apache's mod_xsendfile does. With photos in
+a bucket (DERMREVIEW_MEDIA_STORAGE=s3) the check stays here, and then the browser is redirected to a signed URL valid
+for a minute (DERMREVIEW_MEDIA_DELIVERY=presigned; the redirect itself is never cached) or Django streams the bytes.
 
 Three variants of each photo:
 * `display` (long edge <= 2048 px): what the review page, the case page and the viewer show. Cached privately
@@ -17,7 +19,14 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+    HttpResponseRedirect,
+)
 from django.urls import reverse
 from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
@@ -25,6 +34,7 @@ from django.views.decorators.http import require_safe
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.access import get_image_for_user
 from dermreview.cases.models import LesionImage
+from dermreview.cases.services.media_storage import media_presigned_url
 
 THUMBNAIL_CONTENT_TYPE = "image/jpeg"
 DISPLAY_CONTENT_TYPE = "image/jpeg"
@@ -91,6 +101,11 @@ def _serve_cached(
     """Called only after the access check: a 304 never tells an outsider that a tag is right."""
     if not stored.name:
         raise Http404("No stored file.")
+    if _presigned_delivery():
+        # A signed URL expires: the redirect must not be cached, only the bytes behind it (privately).
+        response = _serve(stored, content_type=content_type, filename=filename, object_cache=CACHE_PRIVATE)
+        response["Cache-Control"] = CACHE_NONE
+        return response
     etag = media_etag(image, stored)
     if _matches(request.headers.get("If-None-Match", ""), etag):
         response: HttpResponse = HttpResponseNotModified()
@@ -111,9 +126,19 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return any(tag.removeprefix("W/") == etag for tag in parse_etags(if_none_match))
 
 
-def _serve(stored: FieldFile, *, content_type: str, filename: str) -> HttpResponse:
+def _presigned_delivery() -> bool:
+    return settings.DERMREVIEW_MEDIA_STORAGE == "s3" and settings.DERMREVIEW_MEDIA_DELIVERY == "presigned"
+
+
+def _serve(stored: FieldFile, *, content_type: str, filename: str, object_cache: str = CACHE_NONE) -> HttpResponse:
+    """Called only after the access check. `object_cache` is the bucket's Cache-Control under presigned delivery."""
     if not stored.name:
         raise Http404("No stored file.")
+    if _presigned_delivery():
+        url = media_presigned_url(stored, content_type=content_type, filename=filename, cache_control=object_cache)
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = CACHE_NONE
+        return redirect
     mode = settings.DERMREVIEW_MEDIA_SERVE
     if mode == "django":
         try:

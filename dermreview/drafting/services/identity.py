@@ -11,10 +11,10 @@ from __future__ import annotations
 from django.conf import settings
 
 from inference_worker import WorkerConfig
-from inference_worker.identity import TINY_MODEL_ID, ModelIdentity
+from inference_worker.identity import DEMO_MODEL_ID, TEST_MODEL_IDS, TINY_MODEL_ID, ModelIdentity
 from inference_worker.identity import model_identity as identity_of
 
-__all__ = ["TINY_MODEL_ID", "ModelIdentity", "model_identity", "worker_config"]
+__all__ = ["DEMO_MODEL_ID", "TEST_MODEL_IDS", "TINY_MODEL_ID", "ModelIdentity", "model_identity", "worker_config"]
 
 
 def worker_config() -> WorkerConfig:

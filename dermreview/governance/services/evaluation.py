@@ -204,3 +204,18 @@ def evaluation_resume(*, run: EvaluationRun, user: Any) -> EvaluationRun:
     audit_log(action="evaluation.resume", actor=user, obj=run, organisation=run.organisation,
               details={"run_id": run.pk, "done": run.done, "total": run.total, "stalled": stalled})
     return run
+
+
+def evaluation_runs_resume_stalled() -> list[int]:
+    """Send again every run in progress that nothing has touched for longer than the hard time limit: its message
+    was lost (a wiped broker) or its worker died between chunks. Beat calls this; each resume is audited as a
+    system action. Returns the runs resumed."""
+    stalled = EvaluationRun.objects.in_progress().filter(updated_at__lt=stale_claims_before())
+    resumed = []
+    for run in stalled.order_by("pk"):
+        try:
+            evaluation_resume(run=run, user=None)
+        except ValidationError:  # moved on (finished, cancelled) since the query
+            continue
+        resumed.append(run.pk)
+    return resumed

@@ -29,6 +29,12 @@ from dermreview.oversight.selectors.series import (
     reviewer_acceptance_weekly,
     weekly_agreement,
 )
+from dermreview.oversight.selectors.strata import (
+    CARD_BIAS_WARNING,
+    SPLIT_CHOICES,
+    model_card_strata,
+    parse_split,
+)
 from dermreview.oversight.views.common import default_scorer
 
 CHARTS = ("weekly-agreement", "distribution", "reviewer-acceptance")
@@ -54,10 +60,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         # Which model versions were approved to draft for this clinic, on which evidence, and every override.
         "approvals": approval_history(organisation_id=organisation_id, viewer=request.user),
     }
-    if form.is_bound and not form.is_valid():
+    context.update({"split_choices": SPLIT_CHOICES, "split": request.GET.get("split", ""),
+                    "card_warning": CARD_BIAS_WARNING})
+    try:
+        split = parse_split(request.GET.get("split"))
+    except ValueError as exc:
+        split, context["split_error"] = None, str(exc)
+    if (form.is_bound and not form.is_valid()) or "split_error" in context:
         # Figures for filters that could not be read would mislead: show the errors and nothing else.
         return render(request, "oversight/dashboard.html", context, status=400)
     filters = form.to_filters() if form.is_bound else OversightFilters()
+    if split is not None:
+        context.update({"card_split": split, "card_strata": model_card_strata(
+            organisation_id=organisation_id, filters=filters, split=split)})
     chart_scorer = filters.scorer or default_scorer()
     weekly = weekly_agreement(organisation_id=organisation_id, filters=filters, scorer=chart_scorer)
     histogram = agreement_histogram(organisation_id=organisation_id, filters=filters, scorer=chart_scorer)

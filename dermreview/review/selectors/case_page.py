@@ -33,6 +33,7 @@ from dermreview.review.selectors.rows import (
     sign_off,
     version_disagreement,
 )
+from dermreview.review.services.plan import PlanSummary, plan_summary
 from dermreview.review.services.signoff import current_reviews
 
 # The page lists this many audit events and links to the audit browser for the rest.
@@ -66,6 +67,7 @@ class CaseFinding:
     can_review: bool
     can_read_reviews: bool
     can_amend: bool
+    plan: PlanSummary | None = None  # the finding's management plan and change since the previous visit
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,7 @@ def case_finding(*, user: Any, case: Case, images: Sequence[ImageTile]) -> CaseF
         superseded_count=Review.objects.filter(case_id=case.pk, voided_at__isnull=False).count(),
         ungradable=tuple(i for i in images if i.is_ungradable) if case.status == CaseStatus.NEEDS_NEW_PHOTO else (),
         can_review=can_review(user), can_read_reviews=can_review(user) or can_audit(user),
-        can_amend=can_review(user) and is_final,
+        can_amend=can_review(user) and is_final, plan=plan_summary(list(shown)),
     )
 
 

@@ -9,7 +9,10 @@ POST), and the blind-entry and sign forms are offered only while they hold the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+
+from django.utils import timezone
 
 from dermreview.accounts.roles import can_review
 from dermreview.cases.models import Case, CaseStatus
@@ -25,6 +28,7 @@ from dermreview.review.selectors.rows import (
     sign_off,
 )
 from dermreview.review.services.blind import blind_entry_required, blind_finding_for, draft_visible_to
+from dermreview.review.services.plan import SignedFinding, follow_up_choices, previous_visit, signed_findings
 from dermreview.review.services.signoff import current_reviews
 
 REVIEWABLE = (CaseStatus.AWAITING_REVIEW, CaseStatus.NEEDS_SECOND_REVIEW)
@@ -54,6 +58,17 @@ class DraftChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousVisit:
+    """The lesion's visit before this one: one click away on a follow-up visit's review page."""
+
+    case_id: int
+    lesion_id: int
+    created_at: datetime
+    status_label: str
+    finding: SignedFinding | None  # None: not signed (final) yet
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewPage:
     case: Case
     images: tuple[ImageTile, ...]
@@ -78,6 +93,8 @@ class ReviewPage:
     can_amend: bool
     last_review: SignOff | None
     can_mark_ungradable: bool
+    previous: PreviousVisit | None = None  # a follow-up visit's previous visit; None on a first visit
+    follow_up_choices: tuple[tuple[int, date], ...] = ()  # the plan's "3 / 6 / 12 months" buttons
 
 
 def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: bool = True) -> ReviewPage:
@@ -118,7 +135,17 @@ def review_page(*, user: Any, case: Case, draft_id: Any = None, default_first: b
         can_amend=writer and case.status == CaseStatus.FINAL and bool(reviews),
         last_review=sign_off(reviews[-1]) if reviews else None,
         can_mark_ungradable=writer and case.status == CaseStatus.AWAITING_REVIEW and held_by_me,
+        previous=_previous(case), follow_up_choices=tuple(follow_up_choices(timezone.localdate())),
     )
+
+
+def _previous(case: Case) -> PreviousVisit | None:
+    earlier = previous_visit(case)
+    if earlier is None or case.lesion_id is None:
+        return None
+    return PreviousVisit(case_id=earlier.pk, lesion_id=case.lesion_id, created_at=earlier.created_at,
+                         status_label=earlier.get_status_display(),
+                         finding=signed_findings([earlier.pk]).get(earlier.pk))
 
 
 def ready_draft_for(*, case: Case, draft_id: Any) -> Draft | None:

@@ -35,6 +35,7 @@ from dermreview.review.services.finding_checks import (
     require_reviewer,
     signing_checks,
 )
+from dermreview.review.services.plan import PLAN_FIELDS
 from dermreview.review.services.rules import ATTESTATION_TEXT, fields_differing
 
 ADJUDICATION_ROUND = 3
@@ -160,7 +161,7 @@ def write_round_three(
         all_unchanged=False, rejection_reason=first.rejection_reason,
         disagreement_fields=list(pending.disagreement_fields), attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms,
-        resolution=resolution, signed_context=case_context(locked), **cleaned,
+        resolution=resolution, signed_context=case_context(locked), **carried_plan(pending), **cleaned,
     )
     commit_case(locked, expected_lock_version, CaseStatus.FINAL, locked.high_risk, now, submitted)
     audit_log(
@@ -176,6 +177,14 @@ def write_round_three(
     )
     queue_scoring(review)
     return review
+
+
+def carried_plan(pending: Disagreement) -> dict[str, Any]:
+    """The management plan and change since the previous visit that the resolving sign-off records: the second
+    review's (required there, see `signoff.PLAN_REQUIRED_AFTER`), else the first's. A disagreement is about the
+    finding; the plan the reviewers recorded stands until an amendment changes it."""
+    source = pending.second if pending.second.management_plan else pending.first
+    return {name: getattr(source, name) for name in PLAN_FIELDS}
 
 
 def _sides_with(pending: Disagreement, cleaned: Mapping[str, Any]) -> list[int]:

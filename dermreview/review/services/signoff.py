@@ -15,6 +15,9 @@ Rules:
   A loser gets ReviewConflict carrying their input, and nothing is written.
 - Amendment writes version N+1 (superseding N), voids N's sign-offs and re-enters `final` or
   `needs_second_review` by the same rules. Nothing is deleted.
+- Management plan and change since the previous visit (`services/plan.py`): required at the sign-off that makes
+  the case final, optional (stored when given) at one that leaves it for a second review or adjudication; an
+  amendment carries them over from the sign-off it supersedes.
 - Agreement scoring is queued after commit (`agreement_score` task, queue `scoring`); it never blocks the
   response and its failure never undoes a sign-off.
 """
@@ -54,6 +57,12 @@ from dermreview.review.services.finding_checks import (
     snapshot,
 )
 from dermreview.review.services.notifications import notification_create
+from dermreview.review.services.plan import (
+    PlanInput,
+    carried_plan,
+    plan_audit,
+    plan_check,
+)
 from dermreview.review.services.rules import ATTESTATION_TEXT, clean_text, fields_differing
 
 
@@ -67,6 +76,15 @@ class _Slot:
     blind: BlindFinding | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Next:
+    """What a sign-off would leave the case in: its status, the high-risk class named, the resolution."""
+
+    status: str
+    risk_class: str | None
+    resolution: str
+
+
 def review_sign(
     *,
     case: Case,
@@ -78,6 +96,7 @@ def review_sign(
     attestation: bool,
     rejection_reason: str = "",
     taken_from_ai: Collection[str] = (),
+    plan: PlanInput | None = None,
 ) -> Review:
     """Sign `reviewer`'s six-field finding for `case`: round 1, or round 2 of a high-risk case.
 
@@ -88,6 +107,7 @@ def review_sign(
     `confirmed_fields` must include every field whose final text equals the draft's. `attestation` must be True.
     `taken_from_ai` (blind-first): the fields the reviewer switched from their blind finding to the draft's value;
     stored (and audited) only where the final text is the draft's, as the influence measure counts them.
+    `plan`: the management plan and the change since the previous visit (rules in `services/plan.py`).
     The reviewer must hold the case's claim: time on task runs from when they took it (stored as the Review's
     `opened_at`) to now, both on the server's clock.
 
@@ -99,7 +119,7 @@ def review_sign(
     submitted = {
         "fields": dict(fields), "confirmed_fields": sorted(confirmed_fields),
         "draft_id": draft.pk if draft is not None else None, "rejection_reason": rejection_reason,
-        "taken_from_ai": sorted(taken_from_ai),
+        "taken_from_ai": sorted(taken_from_ai), "plan": plan_audit((plan or PlanInput()).as_dict()),
     }
     require_reviewer(reviewer, case)
     now = timezone.now()
@@ -113,12 +133,22 @@ def review_sign(
         check_draft(locked, draft, reason, errors)
         if draft is not None and cleaned is not None:
             check_confirmations(draft.finding_fields(), cleaned, confirmed_fields, errors)
+        # Where the sign-off would leave the case decides whether the plan is required (None: fields unclean).
+        after = _next_status(locked, slot, draft, cleaned) if cleaned is not None else None
+        # A disagreement's resolving sign-off (round 3) carries the plan of round 2, which is therefore required too.
+        plan_values = plan_check(case=locked, plan=plan or PlanInput(), today=timezone.localdate(now), errors=errors,
+                                 final=None if after is None else after.status in PLAN_REQUIRED_AFTER)
         ms = signing_checks(attestation=attestation, started_at=claimed_at, now=now, errors=errors)
-        assert cleaned is not None
-        review = _write_signoff(locked, slot, reviewer=reviewer, draft=draft, cleaned=cleaned, reason=reason,
-                                opened_at=claimed_at, now=now, time_on_task_ms=ms,
+        assert cleaned is not None and after is not None
+        review = _write_signoff(locked, slot, after, reviewer=reviewer, draft=draft, cleaned=cleaned, reason=reason,
+                                plan_values=plan_values, opened_at=claimed_at, now=now, time_on_task_ms=ms,
                                 expected_lock_version=expected_lock_version, submitted=submitted)
     return review
+
+
+# Where a sign-off leaves a case when it must carry the management plan: final, or a disagreement whose resolving
+# sign-off takes its plan from this one (`adjudication.write_round_three`).
+PLAN_REQUIRED_AFTER = frozenset({CaseStatus.FINAL, CaseStatus.NEEDS_ADJUDICATION})
 
 
 def _slot_for(locked: Case, reviewer: Any) -> _Slot:
@@ -143,21 +173,11 @@ def _slot_for(locked: Case, reviewer: Any) -> _Slot:
     )
 
 
-def _write_signoff(
-    locked: Case, slot: _Slot, *, reviewer: Any, draft: Draft | None, cleaned: dict[str, str], reason: str,
-    opened_at: datetime, now: datetime, time_on_task_ms: int, expected_lock_version: int, submitted: dict[str, Any],
-) -> Review:
-    if draft is None:
-        outcome, edited = ReviewOutcome.MANUAL, []
-    else:
-        edited = fields_differing(draft.finding_fields(), cleaned)
-        outcome = ReviewOutcome.REJECTED_DRAFT if reason else (
-            ReviewOutcome.EDITED if edited else ReviewOutcome.ACCEPTED)
+def _next_status(locked: Case, slot: _Slot, draft: Draft | None, cleaned: dict[str, Any]) -> _Next:
     risk_class = high_risk_class(locked, draft_lesion_type=draft.lesion_type if draft else "",
                                  final_lesion_type=cleaned["lesion_type"])
     needs_second = slot.round == 1 and bool(risk_class or locked.high_risk)
     new_status = CaseStatus.NEEDS_SECOND_REVIEW if needs_second else CaseStatus.FINAL
-    disagreement = fields_differing(slot.first.finding_fields(), cleaned, normalised=True) if slot.first else []
     resolution = ""
     if slot.round == 2 and slot.first is not None:
         # A disagreement on the class (or a configured field) is adjudicated, never overwritten by round 2.
@@ -165,6 +185,22 @@ def _write_signoff(
             new_status = CaseStatus.NEEDS_ADJUDICATION
         else:
             resolution = ReviewResolution.CONCORDANT
+    return _Next(status=new_status, risk_class=risk_class, resolution=resolution)
+
+
+def _write_signoff(
+    locked: Case, slot: _Slot, after: _Next, *, reviewer: Any, draft: Draft | None, cleaned: dict[str, str],
+    reason: str, plan_values: dict[str, Any], opened_at: datetime, now: datetime, time_on_task_ms: int,
+    expected_lock_version: int, submitted: dict[str, Any],
+) -> Review:
+    if draft is None:
+        outcome, edited = ReviewOutcome.MANUAL, []
+    else:
+        edited = fields_differing(draft.finding_fields(), cleaned)
+        outcome = ReviewOutcome.REJECTED_DRAFT if reason else (
+            ReviewOutcome.EDITED if edited else ReviewOutcome.ACCEPTED)
+    risk_class, new_status, resolution = after.risk_class, after.status, after.resolution
+    disagreement = fields_differing(slot.first.finding_fields(), cleaned, normalised=True) if slot.first else []
     locked.assert_transition(new_status)
     taken = _taken_from_ai(submitted["taken_from_ai"], slot, draft, cleaned)
     review = Review.objects.create(
@@ -173,7 +209,7 @@ def _write_signoff(
         edited_fields=edited, all_unchanged=outcome == ReviewOutcome.ACCEPTED,
         rejection_reason=reason, disagreement_fields=disagreement, attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms, resolution=resolution,
-        signed_context=case_context(locked), **cleaned,
+        signed_context=case_context(locked), **cleaned, **plan_values,
     )
     commit_case(locked, expected_lock_version, new_status, bool(risk_class) or locked.high_risk, now, submitted)
     audit_log(
@@ -185,6 +221,7 @@ def _write_signoff(
             "status_from": locked.status, "status_to": new_status, "high_risk_class": risk_class,
             "disagreement_fields": disagreement, "time_on_task_ms": time_on_task_ms,
             "rejection_reason": reason, "resolution": resolution, "taken_from_ai": taken,
+            "plan": plan_audit(plan_values),
         },
     )
     if new_status == CaseStatus.FINAL:
@@ -286,6 +323,7 @@ def _write_amendment(
         rejection_reason=current.rejection_reason, attestation=ATTESTATION_TEXT,
         opened_at=opened_at, signed_at=now, time_on_task_ms=time_on_task_ms,
         supersedes=current, amendment_reason=reason, signed_context=case_context(locked), **cleaned,
+        **carried_plan(current),
     )
     commit_case(locked, expected_lock_version, new_status, bool(risk_class) or locked.high_risk, now, submitted)
     audit_log(

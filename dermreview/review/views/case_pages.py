@@ -19,15 +19,18 @@ from django.views.decorators.http import require_GET
 
 from dermreview.audit.services.events import audit_log
 from dermreview.cases.access import get_case_for_user, get_image_for_user
-from dermreview.cases.models import CaptureType
+from dermreview.cases.models import CaptureType, Lesion
+from dermreview.cases.outcome_views import current_outcomes
 from dermreview.cases.services.image_capture import capture_type_editable
 from dermreview.drafting.selectors import PAUSED_MESSAGE
 from dermreview.drafting.services.draft_view import draft_view_record
 from dermreview.review.selectors.case_page import case_images, case_page
 from dermreview.review.selectors.drafts import case_draft_views
+from dermreview.review.signals import case_page_shown
 
 if TYPE_CHECKING:
     from dermreview.cases.models import Case
+
 
 
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -40,7 +43,24 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
                       case=case)
     page = case_page(user=request.user, case=case, images=images)
     return render(request, "cases/case_detail.html",
-                  {"page": page, "case": page.case, **_capture_choices(request, case)})
+                  {"page": page, "case": page.case, **_capture_choices(request, case), **_lesion_links(case),
+                   **_page_extras(request, case)})
+
+
+def _page_extras(request: HttpRequest, case: Case) -> dict[str, object]:
+    extras: dict[str, object] = {}
+    for _receiver, context in case_page_shown.send(sender=type(case), user=request.user, case=case):
+        extras.update(context or {})
+    return extras
+
+
+def _lesion_links(case: Case) -> dict[str, object]:
+    """The lesion (with its patient) this visit belongs to: templates/lesions/_case_lesion_links.html links to its
+    timeline and the patient page, and its current outcome (lesions/_outcome.html). Two queries; None for a case not
+    linked to a lesion."""
+    lesion = Lesion.objects.select_related("patient").filter(pk=case.lesion_id).first() if case.lesion_id else None
+    outcome = current_outcomes([lesion.pk]).get(lesion.pk) if lesion is not None else None
+    return {"case_lesion": lesion, "case_outcome": outcome}
 
 
 def _capture_choices(request: HttpRequest, case: Case) -> dict[str, object]:

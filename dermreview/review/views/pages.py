@@ -179,7 +179,7 @@ def _sign(request: HttpRequest, case: Case) -> HttpResponse:
                         expected_lock_version=form.cleaned_data["lock_version"],
                         attestation=form.cleaned_data["attestation"],
                         rejection_reason=form.cleaned_data["rejection_reason"] if rejecting else "",
-                        taken_from_ai=form.cleaned_data["taken_from_ai"],
+                        taken_from_ai=form.cleaned_data["taken_from_ai"], plan=form.plan_input(),
                     )
                 except ReviewError as exc:
                     return _render_sign_error(request, case, form, draft, exc)

@@ -12,17 +12,20 @@ from dermreview.settings.variables import (
     audit,
     core,
     deployment,
+    dicom,
     drafting,
     governance,
     model,
+    oidc,
     oversight,
     photos,
     review,
     security,
+    storage,
 )
 
 SECTIONS: tuple[Section, ...] = tuple(
     module.SECTION for module in (
-        core, security, audit, photos, review, drafting, model, oversight, governance, api, deployment,
+        core, security, oidc, audit, photos, storage, review, drafting, model, oversight, governance, dicom, api, deployment,
     )
 )

@@ -10,6 +10,12 @@ SECTION = Section("`make run` and docker compose only", (
         meaning="`make run`: address of the development server.",
     ),
     Variable(
+        "DERMREVIEW_DEV_MODEL", "choice", default="demo", choices=("demo", "tiny"), read_by=DEVSERVER,
+        meaning="`make run` with DERMREVIEW_MODEL unset: `demo` trains (once, about 3-4 minutes on two cores, cached "
+                "in var/models/) and serves a small model trained on synthetic lesion drawings, whose drafts read "
+                "the photo; `tiny` serves the tiny random test model at once (meaningless drafts).",
+    ),
+    Variable(
         "DERMREVIEW_WORKER_CONCURRENCY", "int", default=2, minimum=1, read_by=DEVSERVER,
         meaning="`make run`: threads of its scoring and beat worker.",
     ),
@@ -17,6 +23,24 @@ SECTION = Section("`make run` and docker compose only", (
         "POSTGRES_PASSWORD", "str", default=None, read_by=COMPOSE,
         required_in_production="URL-safe characters, e.g. `openssl rand -hex 24`",
         meaning="compose: PostgreSQL password (URL-safe characters, e.g. `openssl rand -hex 24`). **Required.**",
+    ),
+    Variable(
+        "VLLM_API_KEY", "str", default="", read_by=COMPOSE,
+        meaning="compose, `vllm` profile: the bearer key vLLM's server requires and the `openai` backend sends "
+                "(e.g. `openssl rand -hex 24`).",
+    ),
+    Variable(
+        "VLLM_IMAGE_TAG", "str", default="v0.12.0", read_by=COMPOSE,
+        meaning="compose, `vllm` profile: tag of the `vllm/vllm-openai` image (a release with Qwen3-VL and "
+                "`structured_outputs`).",
+    ),
+    Variable(
+        "VLLM_MODEL_DIR", "str", default="unsloth_Qwen3vl_finetune", read_by=COMPOSE,
+        meaning="compose, `vllm` profile: the merged model's directory under the `models` volume.",
+    ),
+    Variable(
+        "VLLM_GPU_MEMORY_UTILIZATION", "float", default=0.90, read_by=COMPOSE,
+        meaning="compose, `vllm` profile: share of the GPU's memory vLLM may take (weights and KV cache).",
     ),
     Variable(
         "DERMREVIEW_HTTP_PORT", "int", default=80, read_by=COMPOSE,

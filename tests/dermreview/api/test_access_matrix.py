@@ -31,6 +31,17 @@ def _upload_body() -> dict[str, Any]:
             "capture_type": "clinical"}
 
 
+def _naming(build: Any) -> Any:
+    """A body builder that names objects of the `world` (called with it)."""
+    build.needs_world = True
+    return build
+
+
+def _outcome_body(world: dict[str, Any]) -> dict[str, Any]:
+    return {"lesion": world["bare_lesion"], "diagnosis_class": world["class_code"], "diagnosed_on": "2026-01-05",
+            "confirm_type": "histopathology"}
+
+
 # (name, method, path template, body builder, expected status per persona)
 MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("me", "get", "/api/v1/me/", None, _all(200, mallory=200)),
@@ -64,17 +75,47 @@ MATRIX: list[tuple[str, str, str, Any, dict[str, int]]] = [
     ("export-fhir", "get", "/api/v1/findings/export/?format=fhir", None, _all(200, mallory=200)),
     ("export-drafts", "get", "/api/v1/findings/export/?include_drafts=true", None,
      _all(403, carol=200, mallory=200)),
+    # Patients, lesions and outcomes: clinicians write patients and lesions, clinicians and reviewers outcomes; a
+    # foreign id in a body is a 404 like one in the path.
+    ("patient-list", "get", "/api/v1/patients/", None, _all(200, mallory=200)),
+    ("patient-create", "post", "/api/v1/patients/", lambda: {"reference": "PT-NEW-2"},
+     _all(403, alice=201, mallory=201)),
+    ("patient-detail", "get", "/api/v1/patients/{patient}/", None, _all(200)),
+    ("patient-edit", "patch", "/api/v1/patients/{patient}/", lambda: {"sex": "female"}, _all(403, alice=200)),
+    ("lesion-list", "get", "/api/v1/lesions/", None, _all(200, mallory=200)),
+    ("lesion-create", "post", "/api/v1/lesions/",
+     _naming(lambda world: {"patient": world["patient"], "body_site": "back"}), _all(403, alice=201)),
+    ("lesion-detail", "get", "/api/v1/lesions/{lesion}/", None, _all(200)),
+    ("lesion-edit", "patch", "/api/v1/lesions/{lesion}/", lambda: {"label": "L9"}, _all(403, alice=200)),
+    ("lesion-timeline", "get", "/api/v1/lesions/{lesion}/timeline/", None, _all(200)),
+    ("outcome-list", "get", "/api/v1/outcomes/", None, _all(200, mallory=200)),
+    ("outcome-create", "post", "/api/v1/outcomes/", _naming(_outcome_body), _all(403, alice=201, bob=201)),
+    ("outcome-detail", "get", "/api/v1/outcomes/{outcome}/", None, _all(200)),
+    ("outcome-void", "post", "/api/v1/outcomes/{outcome}/void/", lambda: {"reason": "Wrong report."},
+     _all(403, alice=200, bob=200)),
     ("unknown-path", "get", "/api/v1/no-such-thing/", None, _all(404, mallory=404, anon=404)),
 ]
 
 
 @pytest.fixture
-def world(reviewable_case, final_case) -> dict[str, int]:  # noqa: ANN001
+def world(reviewable_case, final_case, alice) -> dict[str, Any]:  # noqa: ANN001
+    from dermreview.cases.models import DiagnosisClass, Lesion, LesionOutcome, Patient
+
+    patient = Patient.objects.create(organisation=alice.organisation, reference="PT-WORLD-1")
+    lesion = Lesion.objects.create(patient=patient, body_site="back")
+    diagnosis = DiagnosisClass.objects.filter(organisation__isnull=True, active=True).first()
+    outcome = LesionOutcome.objects.create(lesion=lesion, diagnosis_class=diagnosis, diagnosed_on="2026-01-05",
+                                           recorded_by=alice)
     return {
         "case": reviewable_case.pk,
         "image": reviewable_case.images.get().pk,
         "final": final_case.pk,
         "review": final_case.reviews.get().pk,
+        "patient": patient.pk,
+        "lesion": lesion.pk,
+        "bare_lesion": Lesion.objects.create(patient=patient, body_site="face").pk,  # no outcome yet
+        "outcome": outcome.pk,
+        "class_code": diagnosis.code,
     }
 
 
@@ -88,7 +129,7 @@ def test_api_access_matrix_gives_each_persona_its_status(
     url = path.format(**world)
     kwargs: dict[str, Any] = {}
     if body is not None:
-        data = body()
+        data = body(world) if getattr(body, "needs_world", False) else body()
         kwargs = {"data": data, "format": "multipart" if "files" in data else "json"}
     response = getattr(client, method)(url, **kwargs)
     want = expected[persona]

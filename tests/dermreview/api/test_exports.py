@@ -172,7 +172,9 @@ def test_fhir_export_is_a_valid_r4_collection_bundle(api, carol, findings) -> No
     by_url = {entry["fullUrl"]: entry["resource"] for entry in raw["entry"]}
     resources = _resources(raw)
     kinds = [r["resourceType"] for r in resources]
-    assert "Patient" not in kinds  # the patient is a pseudonymous identifier only
+    # These cases are linked to no Patient row: the subject stays a pseudonymous identifier (the Patient resource of
+    # a linked case, pseudonym only, is tested in test_fhir_lesion*.py).
+    assert "Patient" not in kinds
 
     reports = [r for r in resources if r["resourceType"] == "DiagnosticReport"]
     assert len(reports) == len(findings["final"])

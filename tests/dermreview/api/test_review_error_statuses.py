@@ -25,6 +25,7 @@ from dermreview.review.errors import (
 )
 from dermreview.review.forms import opened_token
 from dermreview.review.models import Review
+from tests import factories
 from tests.dermreview.review.review_helpers import MELANOMA, first_draft, ready_case, sign
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def _api_sign(client: APIClient, case: Case) -> Any:
     body = {
         "fields": draft.finding_fields(), "confirmed_fields": list(FINDING_FIELDS), "draft_id": draft.pk,
         "opened_at": (timezone.now() - timedelta(seconds=45)).isoformat(),
-        "expected_lock_version": case.lock_version, "attestation": True,
+        "expected_lock_version": case.lock_version, "attestation": True, **factories.SIGN_PLAN,
     }
     return client.post(f"/api/v1/cases/{case.pk}/sign/", body, format="json")
 

@@ -13,7 +13,7 @@ from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, DraftStatus
 from dermreview.review.models import BlindFinding, Review
 from tests.dermreview.api.conftest import assert_error
-from tests.factories import SAMPLE_FINDING, CaseFactory
+from tests.factories import SAMPLE_FINDING, SIGN_PLAN, CaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +27,7 @@ def _sign_body(case: Any, draft: dict[str, Any] | None, **overrides: Any) -> dic
         "opened_at": (timezone.now() - timedelta(seconds=45)).isoformat(),
         "expected_lock_version": case.lock_version,
         "attestation": True,
+        **SIGN_PLAN,
     }
     return {**body, **overrides}
 

@@ -48,9 +48,21 @@ def wsgi_app() -> Iterator[WSGIHandler]:
 
 
 @pytest.fixture
-def real_ids(reviewable_case, final_case) -> dict[str, dict[str, int]]:  # noqa: ANN001
+def real_ids(reviewable_case, final_case, alice) -> dict[str, dict[str, int]]:  # noqa: ANN001
     """Path prefix -> path parameters naming real objects of alice's clinic."""
+    from dermreview.cases.models import DiagnosisClass, Lesion, LesionOutcome, Patient
+
+    patient = Patient.objects.create(organisation=alice.organisation, reference="PT-FUZZ-1")
+    lesion = Lesion.objects.create(patient=patient, body_site="back")
+    reviewable_case.lesion, reviewable_case.patient = lesion, patient  # so the timeline has a visit with a photo
+    reviewable_case.save(update_fields=["lesion", "patient"])
+    outcome = LesionOutcome.objects.create(
+        lesion=lesion, diagnosis_class=DiagnosisClass.objects.filter(active=True).first(),
+        diagnosed_on="2026-01-05", recorded_by=alice)
     return {
+        "/api/v1/patients/{id}/": {"id": patient.pk},
+        "/api/v1/lesions/{id}/": {"id": lesion.pk},
+        "/api/v1/outcomes/{id}/": {"id": outcome.pk},
         "/api/v1/cases/{case_pk}/reviews/": {"case_pk": final_case.pk},
         "/api/v1/cases/{case_pk}/": {"case_pk": reviewable_case.pk},
         "/api/v1/cases/{id}/": {"id": reviewable_case.pk},

@@ -112,3 +112,22 @@ def test_commands_register_and_queue_an_evaluation(default_version: Any, clinic:
     installation = candidate_version(None, model_id="org/everyone")
     with pytest.raises(CommandError, match="needs --organisation"):
         call_command("model_evaluate", "--candidate", str(installation.pk), "--since", "2000-01-01")
+
+
+def test_beat_resumes_a_run_whose_message_was_lost(
+    default_version: Any, adam: Any, clinic: Any, django_capture_on_commit_callbacks: Any,
+) -> None:
+    from dermreview.governance.services.evaluation import evaluation_runs_resume_stalled
+
+    signed_cases(clinic, 1)
+    run = _start(candidate_version(clinic), clinic, adam)
+    _start(candidate_version(clinic, model_id="org/fresh"), clinic, adam)  # touched recently: left alone
+    assert evaluation_runs_resume_stalled() == []  # both touched just now: their messages may still be queued
+    EvaluationRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        assert evaluation_runs_resume_stalled() == [run.pk]
+    assert len(sent) == 1  # the next chunk is sent again, once, after the commit; `fresh` is left alone
+    run.refresh_from_db()
+    assert run.updated_at > timezone.now() - timedelta(minutes=1)
+    event = AuditEvent.objects.filter(action="evaluation.resume").latest("sequence")
+    assert event.actor_id is None and event.details["stalled"] is True

@@ -17,7 +17,7 @@ FIELDS = ("lesion_type", "color", "symmetry", "borders", "texture", "summary")
 PAGES = [
     ("oversight:dashboard", []), ("oversight:alarms", []), ("oversight:audit", []),
     ("oversight:governance", []), ("oversight:chart", ["weekly-agreement"]), ("oversight:chart", ["distribution"]),
-    ("oversight:chart", ["reviewer-acceptance"]), ("oversight:audit_export", []),
+    ("oversight:chart", ["reviewer-acceptance"]), ("oversight:audit_export", []), ("oversight:accuracy", []),
 ]
 
 

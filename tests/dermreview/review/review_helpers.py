@@ -15,6 +15,7 @@ from dermreview.drafting.services.worker import draft_claim, draft_store_result
 from dermreview.review.models import Review
 from dermreview.review.services.adjudication import review_adjudicate
 from dermreview.review.services.claim import case_claim
+from dermreview.review.services.plan import PlanInput
 from dermreview.review.services.signoff import review_sign
 from inference_worker import DraftResult, Finding
 from tests import factories
@@ -121,7 +122,7 @@ def sign(
     return review_sign(
         case=case, reviewer=reviewer, fields=fields, confirmed_fields=confirmed, draft=chosen,
         expected_lock_version=case.lock_version if expected_lock_version is None else expected_lock_version,
-        attestation=attestation, rejection_reason=rejection_reason,
+        attestation=attestation, rejection_reason=rejection_reason, plan=PlanInput(**factories.SIGN_PLAN),
     )
 
 

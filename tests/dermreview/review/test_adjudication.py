@@ -146,3 +146,27 @@ def test_the_resolving_sign_off_is_never_recorded_as_the_ai_draft_accepted(alice
     assert review.get_outcome_display() == "Resolving sign-off of a disagreement; AI draft not shown"
     # Still measured against the draft it settles: where the settled finding differs from it.
     assert review.edited_fields == ([] if fields is MELANOMA else list(FINDING_FIELDS))
+
+
+def test_round_two_that_leads_to_adjudication_needs_the_plan_and_round_three_carries_it(alice, bob, dave, erin):
+    from dermreview.review.errors import ReviewInvalid
+    from dermreview.review.services.plan import PlanInput
+    from dermreview.review.services.signoff import review_sign
+    from tests.dermreview.review.review_helpers import claim, first_draft
+
+    case = ready_case(alice, draft=MELANOMA)
+    sign(case, bob, confirmed=FINDING_FIELDS)
+    case.refresh_from_db()
+    claim(case, dave, seconds_ago=45)
+    arguments = {"case": case, "reviewer": dave, "fields": dict(NEVUS), "confirmed_fields": FINDING_FIELDS,
+                 "draft": first_draft(case), "attestation": True}
+    with pytest.raises(ReviewInvalid) as refused:  # disagreeing, so round 3 will carry this plan: required
+        review_sign(**arguments, expected_lock_version=case.lock_version, plan=PlanInput())
+    assert "management_plan" in refused.value.errors
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_SECOND_REVIEW and not Review.objects.filter(round=2).exists()
+    review_sign(**arguments, expected_lock_version=case.lock_version, plan=PlanInput(management_plan="biopsy"))
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEEDS_ADJUDICATION
+    resolving = adjudicate(case, erin)
+    assert resolving.management_plan == "biopsy" and resolving.change_since_previous == "new"

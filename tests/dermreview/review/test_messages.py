@@ -14,6 +14,7 @@ from dermreview.cases.models import Case, CaseStatus
 from dermreview.drafting.models import FINDING_FIELDS, Draft
 from dermreview.review.forms import opened_token
 from dermreview.review.services.signoff import state_message
+from tests import factories
 from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, first_draft, ready_case, sign
 from tests.factories import api_key_for
 
@@ -32,7 +33,7 @@ def _sign_on_page(client, case: Case, draft: Draft | None, fields: dict[str, str
     response = client.post(reverse("review:case", args=[case.pk]), {
         **fields, "draft_id": draft.pk if draft else "", "lock_version": case.lock_version,
         "opened": opened_token(case_id=case.pk), "action": "sign", "attestation": "on",
-        **{f"confirm_{name}": "on" for name in FINDING_FIELDS},
+        **{f"confirm_{name}": "on" for name in FINDING_FIELDS}, **factories.SIGN_PLAN,
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     return _messages(response)
@@ -85,7 +86,7 @@ def test_api_sign_detail_matches_the_state(alice, bob, dave):
         case.refresh_from_db()
         response = client.post(f"/api/v1/cases/{case.pk}/sign/", {
             "fields": fields, "confirmed_fields": list(FINDING_FIELDS), "draft_id": draft.pk,
-            "expected_lock_version": case.lock_version, "attestation": True,
+            "expected_lock_version": case.lock_version, "attestation": True, **factories.SIGN_PLAN,
         }, format="json")
         assert response.status_code == 201, response.content[:500]
         case.refresh_from_db()

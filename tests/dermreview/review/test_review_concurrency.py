@@ -13,8 +13,10 @@ from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.errors import ReviewConflict
 from dermreview.review.forms import opened_token
 from dermreview.review.models import Review
+from dermreview.review.services.plan import PlanInput
 from dermreview.review.services.signoff import review_sign
 from tests.dermreview.review.review_helpers import NEVUS, claim, first_draft, ready_case, sign
+from tests.factories import SIGN_PLAN
 
 
 @pytest.mark.django_db
@@ -45,6 +47,7 @@ def test_review_sign_two_submissions_at_once_one_wins(alice, bob):
             outcomes[summary] = review_sign(
                 case=case, reviewer=reviewer, fields={**NEVUS, "summary": summary},
                 confirmed_fields=FINDING_FIELDS, draft=draft, expected_lock_version=0, attestation=True,
+                plan=PlanInput(**SIGN_PLAN),
             )
         except Exception as exc:  # noqa: BLE001 - recorded and asserted below
             outcomes[summary] = exc
@@ -73,7 +76,7 @@ def test_review_page_conflict_shows_message_and_keeps_the_losers_text(client, al
     form = {
         **NEVUS, "summary": "DAVE-TYPED-THIS summary text", "draft_id": draft.pk, "lock_version": 0,
         "opened": opened_token(case_id=case.pk), "action": "sign", "attestation": "on",
-        **{f"confirm_{name}": "on" for name in FINDING_FIELDS},
+        **{f"confirm_{name}": "on" for name in FINDING_FIELDS}, **SIGN_PLAN,
     }
     client.force_login(bob)
     client.post(reverse("review:claim", args=[case.pk]))

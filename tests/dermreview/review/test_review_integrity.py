@@ -43,7 +43,7 @@ def _sign_data(response, **overrides: str) -> dict[str, str]:  # noqa: ANN001
     form = response.context["form"]
     data = {name: form.initial[name] for name in FINDING_FIELDS}
     data.update(draft_id=str(form.initial["draft_id"]), lock_version=str(form.initial["lock_version"]),
-                opened=form.initial["opened"], action="sign", attestation="on")
+                opened=form.initial["opened"], action="sign", attestation="on", **factories.SIGN_PLAN)
     data.update(overrides)
     return data
 

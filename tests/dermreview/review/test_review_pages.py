@@ -15,6 +15,7 @@ from dermreview.review.forms import opened_token
 from dermreview.review.models import Review
 from dermreview.review.services.agreement import agreement_score_reviews
 from dermreview.review.services.blind import blind_finding_record
+from tests import factories
 from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, first_draft, ready_case, sign
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,8 @@ def _sign_form(case: Case, draft: Draft | None, **overrides: str) -> dict[str, o
     return {
         **fields, "draft_id": draft.pk if draft else "", "lock_version": case.lock_version,
         "opened": opened_token(case_id=case.pk, opened_at=timezone.now() - timedelta(seconds=30)),
-        "action": "sign", "attestation": "on", **{f"confirm_{name}": "on" for name in FINDING_FIELDS}, **overrides,
+        "action": "sign", "attestation": "on", **{f"confirm_{name}": "on" for name in FINDING_FIELDS},
+        **factories.SIGN_PLAN, **overrides,
     }
 
 

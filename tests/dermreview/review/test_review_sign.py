@@ -19,9 +19,11 @@ from dermreview.review.errors import (
     ReviewRoleDenied,
 )
 from dermreview.review.models import Review, ReviewOutcome
+from dermreview.review.services.plan import PlanInput
 from dermreview.review.services.rules import high_risk_class_named
 from dermreview.review.services.signoff import review_amend, review_sign
 from tests.dermreview.review.review_helpers import MELANOMA, NEVUS, claim, first_draft, ready_case, sign
+from tests.factories import SIGN_PLAN
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +112,8 @@ def test_review_sign_requires_the_signers_own_current_claim(alice, bob):
     def attempt() -> Review:
         case.refresh_from_db()
         return review_sign(case=case, reviewer=bob, fields=NEVUS, confirmed_fields=FINDING_FIELDS,
-                           draft=first_draft(case), expected_lock_version=0, attestation=True)
+                           draft=first_draft(case), expected_lock_version=0, attestation=True,
+                           plan=PlanInput(**SIGN_PLAN))
 
     with pytest.raises(ReviewNotAllowed) as caught:
         attempt()  # nobody holds the case

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dermreview.cases.models import Case
 from dermreview.drafting.models import FINDING_FIELDS
 from dermreview.review.forms import opened_token
+from tests import factories
 from tests.dermreview.review.review_helpers import NEVUS, claim, first_draft, ready_case, sign
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def _sign_post(client, case, reviewer, *, then_next: bool):  # noqa: ANN001, ANN
     data = {**NEVUS, "action": "sign", "attestation": "on", "lock_version": case.lock_version,
             "draft_id": first_draft(case).pk,
             "opened": opened_token(case_id=case.pk, opened_at=timezone.now() - timedelta(seconds=30)),
-            **{f"confirm_{name}": "on" for name in FINDING_FIELDS}}
+            **{f"confirm_{name}": "on" for name in FINDING_FIELDS}, **factories.SIGN_PLAN}
     url = reverse("review:case", args=[case.pk]) + ("?then=next" if then_next else "")
     return client.post(url, data)
 

@@ -28,6 +28,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.server_process import log_tail, stop_group
+
 DICOMWEB_PLUGIN_PATHS = (
     Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so"),
     Path("/usr/lib/orthanc/plugins/libOrthancDicomWeb.so"),
@@ -120,19 +122,10 @@ class OrthancServer:
         return multipart_parts(response.headers["content-type"], response.content)
 
     def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return (self.root / "orthanc.log").read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return log_tail(self.root / "orthanc.log", chars)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process, grace_s=10)
 
 
 def multipart_parts(content_type: str, body: bytes) -> list[bytes]:

@@ -28,6 +28,8 @@ from typing import Any
 
 import pytest
 
+from tests.server_process import log_tail, stop_group
+
 BUCKET = "dermreview-test"
 REGION = "us-east-1"
 # Port roles `weed server` needs; each gets a free port (gRPC ones too: its default is the HTTP port + 10000).
@@ -162,20 +164,11 @@ class SeaweedServer:
                       for o in page.get("Contents", []))
 
     def log_tail(self, chars: int = 4000) -> str:
-        try:
-            return (self.root / "weed.log").read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+        return log_tail(self.root / "weed.log", chars)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                # Its graceful shutdown can take many seconds; the data folder is thrown away anyway.
-                self.process.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        # Its graceful shutdown can take many seconds; the data folder is thrown away anyway.
+        stop_group(self.process, grace_s=3)
 
 
 # --- pytest fixtures (registered in tests/conftest.py) ----------------------------------------------------------------

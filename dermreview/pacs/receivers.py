@@ -28,7 +28,7 @@ def dicom_auto_send_on_final(sender: Any, *, instance: Any, created: bool, **kwa
 def _auto_send(case_id: int) -> None:
     from dermreview.pacs.services.send import dicom_send_request
 
-    case = Case.objects.filter(pk=case_id, status=CaseStatus.FINAL).first()
+    case = Case.objects.filter(pk=case_id, status__exact=CaseStatus.FINAL).first()
     if case is None:  # e.g. a high-risk first sign-off: final only after the second
         return
     try:

@@ -35,7 +35,7 @@ PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic"}
 
 
 @pytest.fixture
-def redis_broker(settings: Any) -> Iterator[str]:
+def redis_broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Celery in this process switched to Redis database REDIS_DB (and back afterwards), emptied first."""
     import redis
 
@@ -51,9 +51,12 @@ def redis_broker(settings: Any) -> Iterator[str]:
         pytest.skip(f"needs Redis at {url}")
     saved = (app.conf.broker_url, app.conf.broker_transport_options)
     options = {"visibility_timeout": 3600}
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI sets it): point both.
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
     _repoint(app, url, options)
     settings.CELERY_BROKER_URL, settings.CELERY_BROKER_TRANSPORT_OPTIONS = url, options
     yield url
+    monkeypatch.undo()
     _repoint(app, *saved)
     client.flushdb()
     client.close()

@@ -38,14 +38,14 @@ def weasyprint() -> ModuleType:
 
     Importing it sets Pillow's process-wide `ImageFile.LOAD_TRUNCATED_IMAGES`, which would make every later upload
     in this process accept a truncated photo (`cases/services/image_processing.py` relies on Pillow refusing one).
-    The flag is put back; the report only embeds photos that were decoded whole when they were uploaded.
+    The flag is turned off again (uploads also turn it off before decoding); the report only embeds photos that were
+    decoded whole when they were uploaded.
     """
-    previous = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint as module
         import weasyprint.urls  # noqa: F401 - the URL fetcher below
     finally:
-        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
     return module
 
 

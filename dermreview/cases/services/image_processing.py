@@ -22,7 +22,7 @@ from enum import StrEnum
 
 import pillow_heif
 from django.conf import settings
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 # HEIC is what iPhones save by default; pillow-heif teaches Pillow to read it.
 pillow_heif.register_heif_opener()
@@ -144,6 +144,9 @@ def image_clean(*, data: bytes, max_pixels: int | None = None, thumbnail_size: i
             "not a JPEG, PNG, WebP or HEIC photo (its content was checked, not its name).",
         )
     image = _open_header(data, kind, max_pixels)
+    # Pillow's process-wide switch to pad truncated images (WeasyPrint turns it on when imported): off, or a
+    # truncated upload would be stored with grey where its data is missing instead of refused.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:

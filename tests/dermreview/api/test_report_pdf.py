@@ -257,10 +257,10 @@ def test_photos_are_read_through_the_storage_api(request, backend, api, alice, b
 
 def test_finding_text_is_printed_as_text_and_the_renderer_fetches_nothing(api, alice, bob, tmp_path) -> None:  # noqa: ANN001
     """Markup in signed text is escaped, and the renderer itself refuses any URL but data: (no file or network)."""
-    from weasyprint.urls import FatalURLFetchingError
-
     from dermreview.api.reports.pdf_report import case_report
-    from dermreview.api.reports.render import render_pdf
+    from dermreview.api.reports.render import render_pdf, weasyprint
+
+    FatalURLFetchingError = weasyprint().urls.FatalURLFetchingError  # noqa: N806 - the library's class
 
     case = CaseFactory(organisation=alice.organisation, created_by=alice, status=CaseStatus.FINAL)
     LesionImageFactory(case=case, uploaded_by=alice)
@@ -281,5 +281,6 @@ def test_importing_weasyprint_leaves_truncated_photos_refused_at_upload() -> Non
 
     from dermreview.api.reports.render import weasyprint
 
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as a first import of WeasyPrint elsewhere would leave it
     assert weasyprint().HTML is not None
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False

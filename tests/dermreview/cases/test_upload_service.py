@@ -369,3 +369,16 @@ def test_upload_report_to_dict_is_json_safe(alice, alice_case):
     assert [f["status"] for f in payload["files"]] == ["accepted", "rejected"]
     assert payload["files"][1]["code"] == "unsupported_type" and payload["files"][1]["image_id"] is None
     assert set(payload["files"][0]) == {"file", "status", "code", "message", "image_id"}
+
+
+def test_a_truncated_jpeg_is_refused_even_after_a_library_turned_pillows_padding_on(alice, alice_case):
+    # WeasyPrint (the PDF report) turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported.
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        report = _upload(alice_case, alice, as_upload("cut.jpg", corpus.jpeg_truncated()))
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+    assert [f.status for f in report.files] == ["rejected"] and report.files[0].code == "corrupt"
+    assert not alice_case.images.exists()

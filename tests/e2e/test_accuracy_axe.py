@@ -1,6 +1,6 @@
 """axe-core on the real-accuracy page and the split model card, as an auditor, at desktop and phone sizes: no
 serious or critical violation. The browser, the live server and the log-in are the browser journeys' own
-(tests/e2e), as is the scan (`tests.e2e.test_accessibility._violations`)."""
+(tests/e2e/conftest.py), as is the scan (`tests.e2e.test_accessibility._violations`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from dermreview.cases.models import DiagnosisClass
 from tests.dermreview.oversight.test_accuracy import fixture  # noqa: F401 - the hand-computed fixture, reused
-from tests.e2e.conftest import browser, login, page  # noqa: F401 - the browser journeys' fixtures, reused
 from tests.e2e.test_accessibility import _violations
 from tests.factories import diagnosis_vocabulary_seed
 
@@ -24,7 +23,7 @@ def vocabulary(transactional_db: None) -> None:
         diagnosis_vocabulary_seed()
 
 
-def test_accuracy_pages_pass_axe(vocabulary: None, fixture: Any, page: Any, login: Any, carol: Any) -> None:  # noqa: F811
+def test_accuracy_pages_pass_axe(vocabulary: None, fixture: Any, page: Any, login: Any, carol: Any) -> None:
     login(carol)
     found: list[str] = []
     for name, url in {"accuracy": "/oversight/accuracy/", "accuracy by skin type": "/oversight/accuracy/?split=fitzpatrick",

@@ -23,7 +23,7 @@ def vocabulary(transactional_db: None) -> None:
         diagnosis_vocabulary_seed()
 
 
-def test_accuracy_pages_pass_axe(vocabulary: None, fixture: Any, page: Any, login: Any, carol: Any) -> None:
+def test_accuracy_pages_pass_axe(vocabulary: None, fixture: Any, page: Any, login: Any, carol: Any) -> None:  # noqa: F811
     login(carol)
     found: list[str] = []
     for name, url in {"accuracy": "/oversight/accuracy/", "accuracy by skin type": "/oversight/accuracy/?split=fitzpatrick",

@@ -11,8 +11,8 @@ from functools import cache
 from types import ModuleType
 
 from django.contrib.staticfiles import finders
-from PIL import ImageFile
 from django.template.loader import render_to_string
+from PIL import ImageFile
 
 from dermreview.api.reports.pdf_report import CaseReport
 

@@ -64,10 +64,15 @@ def redis_broker(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 def _repoint(app: Any, url: str, options: dict[str, Any]) -> None:
     # The app's connection pool was made for the broker it first used: drop it, so the next send connects anew.
+    # kombu also keeps a process-wide producer pool per broker URL, holding the connection pool just closed:
+    # clear it too, or the tests after this one would send through a closed pool ("Acquire on closed pool").
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
     app.conf.broker_url, app.conf.broker_transport_options = url, options
 
 
